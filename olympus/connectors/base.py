@@ -1,0 +1,268 @@
+"""The connector contract: one small class per database, differences declared as class attributes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
+
+from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, map_error
+
+if TYPE_CHECKING:  # heavy imports stay lazy
+    import pyarrow as pa
+    from sqlalchemy.engine import Connection, Engine
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field of a connector, rendered by the UI and accepted by the CLI."""
+
+    name: str
+    label: str
+    type: str = "text"  # text | int | password | select | file | bool
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    secret: bool = False
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """Outcome of `Connector.test()`; `error` is a mapped OlympusError (never raw driver text)."""
+
+    ok: bool
+    latency_ms: float
+    server_version: str | None = None
+    database: str | None = None
+    error: Any = None  # OlympusError | None
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "latency_ms": round(self.latency_ms, 1),
+                "server_version": self.server_version, "database": self.database,
+                "error": self.error.to_dict() if self.error else None}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Raw rows of one guarded query as Arrow, before the runner wraps them."""
+
+    table: "pa.Table"
+    truncated: bool
+    db_types: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Connector:
+    """Base for every database; subclasses override attributes and the few hooks that differ."""
+
+    type: ClassVar[str] = ""  # registry key, e.g. "postgresql"
+    label: ClassVar[str] = ""  # human name for forms and cards
+    icon: ClassVar[str] = ":material/database:"
+    dialect: ClassVar[str] = ""  # sqlglot dialect name
+    fields: ClassVar[tuple[Field, ...]] = ()
+    error_rules: ClassVar[tuple[ErrorRule, ...]] = ()  # checked before COMMON_RULES
+    version_query: ClassVar[str] = "SELECT version()"
+    system_schemas: ClassVar[frozenset[str]] = frozenset({"information_schema"})
+    has_row_estimates: ClassVar[bool] = True  # False: catalog leaves row_count_estimate None
+    has_comments: ClassVar[bool] = True
+    has_foreign_keys: ClassVar[bool] = True
+
+    def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
+                 max_overflow: int = 8, connect_timeout: int = 5,
+                 statement_timeout_s: float = 30.0) -> None:
+        self.params = self.validate(dict(params or {}))
+        self.pool_size, self.max_overflow = pool_size, max_overflow
+        self.connect_timeout, self.statement_timeout_s = connect_timeout, statement_timeout_s
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    # ---- parameters -------------------------------------------------------------------------
+    @classmethod
+    def secret_fields(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in cls.fields if f.secret)
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Apply defaults, coerce ints, and name every missing required field at once."""
+        known = {f.name: f for f in cls.fields}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}.",
+                              suggestion=f"Valid settings: {', '.join(known)}.")
+        out = {k: v for k, v in params.items() if v not in (None, "")}
+        for f in cls.fields:
+            if f.name not in out and f.default is not None:
+                out[f.name] = f.default
+            if f.type == "int" and f.name in out:
+                try:
+                    out[f.name] = int(out[f.name])
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{f.label} must be a whole number.") from None
+        missing = cls.missing_required(out)
+        if missing:
+            raise ConfigError(f"Missing required setting(s): {', '.join(missing)}.",
+                              suggestion="Fill in every required field.")
+        return out
+
+    @classmethod
+    def missing_required(cls, params: Mapping[str, Any]) -> list[str]:
+        return [f.label for f in cls.fields if f.required and f.name not in params]
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(str(self.params[k]) for k in self.secret_fields() if self.params.get(k))
+
+    def fingerprint(self) -> str:
+        """Stable hash of all parameters (secrets included, hashed) for cache keys."""
+        blob = json.dumps(self.params, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k in self.secret_fields() else v) for k, v in self.params.items()}
+        return f"{type(self).__name__}({shown})"
+
+    # ---- engine -----------------------------------------------------------------------------
+    def url(self) -> Any:
+        """The SQLAlchemy URL (str or URL) for this connection."""
+        raise NotImplementedError
+
+    def engine_options(self) -> dict[str, Any]:
+        """Extra `create_engine` keyword arguments (connect_args, poolclass...)."""
+        return {}
+
+    @property
+    def engine(self) -> "Engine":
+        """Lazily build one pooled engine per connector instance."""
+        with self._lock:
+            if self._engine is None:
+                from sqlalchemy import create_engine
+
+                options = {"pool_pre_ping": True, "pool_size": self.pool_size,
+                           "max_overflow": self.max_overflow, **self.engine_options()}
+                try:
+                    self._engine = create_engine(self.url(), **options)
+                except Exception as exc:  # bad URL, missing driver
+                    raise self.map_error(exc) from None
+            return self._engine
+
+    def dispose(self) -> None:
+        """Close pooled connections; called when a cached connector is released."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    def map_error(self, exc: BaseException, sql: str | None = None):
+        return map_error(exc, (*self.error_rules, *COMMON_RULES), sql=sql, secrets=self.secrets)
+
+    # ---- test -------------------------------------------------------------------------------
+    def test(self) -> TestResult:
+        """Connect, read the server version and current database, and time it."""
+        start = time.perf_counter()
+        try:
+            version, database = self.server_info()
+        except Exception as exc:  # every failure becomes a mapped error
+            return TestResult(False, (time.perf_counter() - start) * 1000, error=self.map_error(exc))
+        return TestResult(True, (time.perf_counter() - start) * 1000, version, database)
+
+    def server_info(self) -> tuple[str | None, str | None]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            version = conn.execute(text(self.version_query)).scalar()
+            return self.clean_version(str(version)), self.current_database(conn)
+
+    def clean_version(self, raw: str) -> str:
+        return raw.split(" on ")[0].strip()
+
+    def current_database(self, conn: "Connection") -> str | None:
+        from sqlalchemy import text
+
+        return conn.execute(text("SELECT current_database()")).scalar()
+
+    # ---- catalog ----------------------------------------------------------------------------
+    def read_catalog(self, *, include: Iterable[str] | None = None,
+                     exclude: Iterable[str] | None = None,
+                     progress: Progress | None = None) -> list[dict]:
+        """All visible tables in the snapshot's table structure (see olympus.catalog)."""
+        raise NotImplementedError
+
+    def keep_schema(self, schema: str, include: Iterable[str] | None,
+                    exclude: Iterable[str] | None) -> bool:
+        """Schema filter shared by every catalog reader (system schemas always dropped)."""
+        from fnmatch import fnmatch
+
+        if schema.lower() in self.system_schemas:
+            return False
+        if include and not any(fnmatch(schema, p) for p in include):
+            return False
+        return not (exclude and any(fnmatch(schema, p) for p in exclude))
+
+    # ---- read-only execution ----------------------------------------------------------------
+    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+        """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow."""
+        with self.engine.connect() as conn:
+            try:
+                self.begin_readonly(conn, timeout_s)
+                cursor = self.execute_cursor(conn, sql)
+                rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
+                description = cursor.description or ()
+            except Exception as exc:
+                raise self.map_error(exc, sql) from None
+            finally:
+                self.end_readonly(conn)
+        truncated = limit is not None and len(rows) > limit
+        rows = rows[:limit] if truncated else rows
+        names = [d[0] for d in description]
+        return Fetched(rows_to_arrow(names, rows), truncated,
+                       tuple(self.describe_type(d[1]) for d in description))
+
+    def begin_readonly(self, conn: "Connection", timeout_s: float) -> None:
+        """Make the session read-only with a statement timeout; the one hook most DBs override."""
+
+    def end_readonly(self, conn: "Connection") -> None:
+        """Always roll back, so nothing a query did can persist."""
+        try:
+            conn.rollback()
+        except Exception:  # connection already broken; the pool will discard it
+            conn.invalidate()
+
+    def execute_cursor(self, conn: "Connection", sql: str):
+        """Execute on the raw DBAPI cursor (single statement, no parameter interpolation)."""
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute(sql)
+        return cursor
+
+    def describe_type(self, type_code: Any) -> str:
+        return str(type_code) if type_code is not None else ""
+
+
+def rows_to_arrow(names: list[str], rows: list) -> "pa.Table":
+    """Column-wise Arrow conversion; a column of mixed Python types falls back to strings."""
+    import pyarrow as pa
+
+    names = dedupe(names)
+    columns = list(zip(*rows)) if rows else [() for _ in names]
+    arrays = []
+    for values in columns:
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def dedupe(names: list[str]) -> list[str]:
+    """`SELECT a.id, b.id` gives two `id` columns; DataFrames need unique names."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}_{count + 1}")
+    return out
