@@ -126,7 +126,7 @@ COMMON_RULES: tuple[ErrorRule, ...] = (
               ConnectionFailed, "Unable to connect. Check host/port."),
     ErrorRule(r"permission denied|insufficient privilege|not authorized|access denied",
               PermissionDenied, "You don't have permission to do that on this database."),
-    ErrorRule(r"read-only transaction|read only|cannot execute .* in a read-only",
+    ErrorRule(r"read-only|read only|readonly|query_only",
               UnsafeSQL, "The database refused a write: this session is read-only."),
     ErrorRule(r"syntax error|parser error|does not exist|not found|no such (table|column)"
               r"|unrecognized|invalid identifier|binder error|catalog error|ambiguous",
@@ -152,7 +152,7 @@ def map_error(exc: BaseException, rules: Iterable[ErrorRule] = COMMON_RULES, *,
         return exc
     secrets = tuple(secrets)
     text = redact(f"{type(exc).__name__}: {exc}", secrets)
-    first_line = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else text, secrets)
+    first_line = redact(_first_line(exc) or text, secrets)
     for rule in rules:
         if rule.matches(text):
             message = rule.message
@@ -161,6 +161,16 @@ def map_error(exc: BaseException, rules: Iterable[ErrorRule] = COMMON_RULES, *,
             return rule.error(message, title=rule.title, suggestion=rule.suggestion,
                               sql=sql, detail=text)
     return UnknownError(first_line[:500], sql=sql, detail=text)
+
+
+_NOISE = re.compile(r"^(\([\w.]+\)\s*)?([A-Z_]+:\s*)?(\[\w+\]\s*)?"
+                    r"(Failed to (prepare|execute) query:?\s*)?(ERROR:\s*)?")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's first line without SQLAlchemy/ADBC/libpq prefixes."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return _NOISE.sub("", lines[0]).strip() if lines else ""
 
 
 def error_fields(err: OlympusError) -> Mapping[str, str | None]:

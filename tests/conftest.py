@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.services import start_postgres, unavailable
+from tests import services
+from tests.services import STARTUP_SECONDS, start_postgres, unavailable
+
+
+def _timed(name: str, started: float) -> None:
+    STARTUP_SECONDS[name] = time.monotonic() - started
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def pg_server_url():
     """Admin URL of a real PostgreSQL for the whole session."""
+    started = time.monotonic()
     try:
         url, server = start_postgres()
     except Exception as exc:  # pragma: no cover - depends on the machine
         unavailable("PostgreSQL", repr(exc))
+    _timed("postgresql", started)
     yield url
     if server is not None:
         server.cleanup()
@@ -42,3 +55,170 @@ def _sqlalchemy(url: str) -> str:
 
 def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+# --- Snowflake (fakesnow server: the real connector over real HTTP) -------------------------
+
+
+@pytest.fixture(scope="session")
+def snowflake_server():
+    """Connect kwargs (user, password, account, host, port, protocol, ...) for snowflake.connector.connect."""
+    started = time.monotonic()
+    context = services.snowflake_server()
+    try:
+        kwargs = context.__enter__()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unavailable("Snowflake (fakesnow server)", repr(exc))
+    for name in ("uvicorn.access", "uvicorn.error"):  # one line per request otherwise
+        logging.getLogger(name).setLevel(logging.WARNING)
+    _timed("snowflake (fakesnow)", started)
+    yield kwargs
+    context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def snowflake_sqlalchemy(snowflake_server):
+    """(url, connect_args) for create_engine on snowflake://fake:snow@fakesnow/DB1/PUBLIC."""
+    return services.snowflake_sqlalchemy(snowflake_server)
+
+
+@pytest.fixture()
+def snowflake_db(snowflake_server):
+    """(url, connect_args) for a fresh database of its own per test (fakesnow databases auto-create).
+
+    fakesnow has no DROP DATABASE, so teardown drops the database's PUBLIC schema and its tables.
+    """
+    name = f"T_{uuid.uuid4().hex[:12].upper()}"
+    url, connect_args = services.snowflake_sqlalchemy(snowflake_server, database=name)
+    yield url, connect_args
+    engine = create_engine(url, connect_args=connect_args)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name}.PUBLIC CASCADE"))
+    finally:
+        engine.dispose()
+
+
+# --- BigQuery (bqemulator REST in a subprocess) ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def bigquery_server():
+    """(project, rest_endpoint_url), e.g. ("demo", "http://127.0.0.1:41033")."""
+    started = time.monotonic()
+    given = services.bigquery_endpoint_from_env()
+    if given:
+        try:
+            services.wait_for_http(f"{given[1]}/readyz", timeout=15)
+        except Exception as exc:
+            unavailable("BigQuery emulator ($OLYMPUS_TEST_BQ_ENDPOINT)", repr(exc))
+        _timed("bigquery (external)", started)
+        yield given
+        return
+    emulator = services.BigQueryEmulator(project="demo")
+    try:
+        services.ensure_duckdb_spatial()
+        emulator.start(timeout=60)
+    except Exception as exc:
+        emulator.stop()
+        unavailable("BigQuery emulator (bqemulator)", repr(exc))
+    _timed("bigquery (bqemulator)", started)
+    yield emulator.project, emulator.endpoint
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def bigquery_client(bigquery_server):
+    """A google.cloud.bigquery.Client on the emulator (AnonymousCredentials, api_endpoint override)."""
+    client = services.bigquery_client(*bigquery_server)
+    yield client
+    client.close()
+
+
+@pytest.fixture()
+def bigquery_dataset(bigquery_client):
+    """Name of a fresh, empty dataset per test; deleted with its tables afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    bigquery_client.create_dataset(name)
+    yield name
+    bigquery_client.delete_dataset(name, delete_contents=True, not_found_ok=True)
+
+
+# --- A real browser: Debian Chromium through Playwright -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """test-artifacts/ (or $OLYMPUS_TEST_ARTIFACTS): screenshots and other outputs worth keeping."""
+    return services.artifacts_dir()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A playwright.sync_api.Browser: headless /usr/bin/chromium, no network extras.
+
+    Playwright's launch() gives Chromium a brand-new temporary profile (user-data dir) and
+    deletes it on close; every `page` also gets its own incognito-like context.
+    """
+    started = time.monotonic()
+    try:
+        executable = services.chromium_executable()
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+    except Exception as exc:
+        unavailable("Chromium", repr(exc))
+    try:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, timeout=30_000,
+            args=list(services.CHROMIUM_FLAGS),
+        )
+    except Exception as exc:
+        playwright.stop()
+        unavailable("Chromium", repr(exc))
+    _timed("chromium", started)
+    yield launched
+    launched.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(browser):
+    """Alias of `browser`."""
+    return browser
+
+
+@pytest.fixture()
+def page(browser, artifacts_dir, request):
+    """A fresh context + page per test (1280x900); on failure a screenshot lands in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    new_page = context.new_page()
+    yield new_page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        try:
+            new_page.screenshot(path=str(artifacts_dir / f"FAILED-{_slug(request.node.nodeid)}.png"),
+                                full_page=True)
+        except Exception:  # the page may be what broke
+            pass
+    context.close()
+
+
+def _slug(nodeid: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in nodeid)[-120:]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item so fixtures can react to a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how long each real service took to start: slow start-up is a bug worth seeing."""
+    if STARTUP_SECONDS:
+        timings = ", ".join(f"{name} {secs:.1f}s" for name, secs in STARTUP_SECONDS.items())
+        terminalreporter.write_line(f"service start-up: {timings}")

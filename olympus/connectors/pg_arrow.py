@@ -1,0 +1,149 @@
+"""PostgreSQL results as Arrow through ADBC (binary COPY): the fast path for big results."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from olympus.connectors.base import Fetched
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_POOLS: dict[int, Any] = {}
+_LOCK = threading.Lock()
+
+
+class _PingDialect:
+    """Lets SQLAlchemy's QueuePool pre-ping and roll back plain ADBC connections."""
+
+    def do_rollback(self, dbapi_connection) -> None:
+        dbapi_connection.rollback()
+
+    def do_commit(self, dbapi_connection) -> None:  # never used: sessions are read-only
+        dbapi_connection.rollback()
+
+    def do_close(self, dbapi_connection) -> None:
+        dbapi_connection.close()
+
+    def do_ping(self, dbapi_connection) -> bool:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+        return True
+
+    def _do_ping_w_event(self, dbapi_connection) -> bool:
+        return self.do_ping(dbapi_connection)
+
+    def get_driver_connection(self, connection):
+        return connection
+
+    is_async = False
+    has_terminate = False
+
+
+def pool_for(connector) -> Any:
+    """One pool of ADBC connections per connector instance, created on first use."""
+    with _LOCK:
+        pool = _POOLS.get(id(connector))
+        if pool is None:
+            import adbc_driver_postgresql.dbapi as pgdb
+            from sqlalchemy.pool import QueuePool
+
+            uri = connector.libpq_uri()
+            pool = QueuePool(lambda: pgdb.connect(uri), pool_size=connector.pool_size,
+                             max_overflow=connector.max_overflow, pre_ping=True,
+                             dialect=_PingDialect(), timeout=connector.connect_timeout * 6)
+            _POOLS[id(connector)] = pool
+        return pool
+
+
+def dispose(connector) -> None:
+    with _LOCK:
+        pool = _POOLS.pop(id(connector), None)
+    if pool is not None:
+        pool.dispose()
+
+
+def fetch(connector, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    """Read-only transaction + statement timeout, then stream batches until limit + 1 rows."""
+    conn = pool_for(connector).connect()
+    try:
+        cursor = conn.dbapi_connection.cursor()
+        try:
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+            if limit is not None:  # small batches so a limited read stops early
+                cursor.adbc_statement.set_options(
+                    **{"adbc.postgresql.batch_size_hint_bytes": str(1 << 20)})
+            cursor.execute(sql)  # ADBC wraps it in COPY (...) TO STDOUT: one statement only
+            table, truncated = _read(cursor, limit)
+        finally:
+            cursor.close()
+    finally:
+        conn.close()  # pool rolls back on return
+    return Fetched(normalize(table), truncated, _pg_types(table))
+
+
+def _read(cursor, limit: int | None) -> tuple["pa.Table", bool]:
+    import pyarrow as pa
+
+    if limit is None:
+        return cursor.fetch_arrow_table(), False
+    reader = cursor.fetch_record_batch()
+    batches, count = [], 0
+    for batch in reader:
+        batches.append(batch)
+        count += batch.num_rows
+        if count > limit:
+            cursor.adbc_cancel()  # stop the server streaming rows we will not show
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    return table.slice(0, limit), count > limit
+
+
+def _pg_types(table: "pa.Table") -> tuple[str, ...]:
+    return tuple((f.metadata or {}).get(b"POSTGRESQL:type", b"").decode() for f in table.schema)
+
+
+def normalize(table: "pa.Table") -> "pa.Table":
+    """Opaque numerics -> decimal/float, JSON/UUID -> text, so pandas and charts understand them."""
+    import pyarrow as pa
+
+    arrays, fields = [], []
+    for field, column in zip(table.schema, table.columns):
+        column, type_ = _normal_column(field, column)
+        arrays.append(column)
+        fields.append(pa.field(field.name, type_, field.nullable, field.metadata))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _normal_column(field, column):
+    import pyarrow as pa
+
+    type_ = field.type
+    if not isinstance(type_, pa.BaseExtensionType):
+        return column, type_
+    storage = pa.chunked_array([c.storage for c in column.chunks], type_.storage_type)
+    meta = field.metadata or {}
+    if meta.get(b"POSTGRESQL:type") == b"numeric":
+        target = _numeric_type(int(meta.get(b"POSTGRESQL:typmod", b"-1")))
+        return storage.cast(target), target
+    if pa.types.is_string(storage.type) or pa.types.is_large_string(storage.type):
+        return storage, storage.type
+    texts = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+    return pa.chunked_array([texts]), pa.string()
+
+
+def _numeric_type(typmod: int):
+    """numeric(p, s) -> decimal128(p, s); unconstrained numeric -> float64."""
+    import pyarrow as pa
+
+    if typmod < 4:
+        return pa.float64()
+    precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
+    return pa.decimal128(precision, scale) if 0 < precision <= 38 else pa.float64()
