@@ -130,3 +130,12 @@ def gold_tables(sql: str, db: str, names: dict[tuple[str, str], str]) -> set[str
         if table.name.lower() not in ctes and key in names:
             found.add(f"{db}.{names[key]}")
     return found
+
+
+def merged_snapshot(total: int = 2000, *, seed: int = 7) -> dict:
+    """BIRD's 11 databases plus generated distractors, `total` tables in one snapshot."""
+    from benchmarks.distractors import distractor_tables, drop_dangling_keys
+
+    real = [json.loads(json.dumps(t)) for t in bird_tables()]
+    fake = drop_dangling_keys(distractor_tables(total - len(real), seed=seed))
+    return {"tables": real + fake, "introspected_at": "2026-01-01T00:00:00+00:00"}

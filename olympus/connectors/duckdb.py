@@ -8,7 +8,7 @@ from typing import Iterable
 
 from olympus.connectors._catalog import assemble
 from olympus.connectors.base import Connector, Fetched, Field, Progress
-from olympus.errors import ConfigError, ConnectionFailed, ErrorRule
+from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL
 
 TABLES_SQL = """
 SELECT schema_name, table_name, 'table', comment, estimated_size FROM duckdb_tables()
@@ -30,6 +30,10 @@ WHERE database_name = current_database()
   AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"""
 
 
+# No file/network access from SQL (read_csv('/etc/passwd')), and SQL can't switch it back on.
+SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
 class DuckDB(Connector):
     """An embedded DuckDB file (the demo database is one)."""
 
@@ -41,6 +45,11 @@ class DuckDB(Connector):
     system_schemas = frozenset({"information_schema", "pg_catalog"})
     fields = (Field("path", "Database file", required=True, help="Path to a .duckdb file"),)
     error_rules = (
+        ErrorRule(r"file system operations are disabled|external access", PermissionDenied,
+                  "Reading files or URLs from SQL is disabled for safety.",
+                  suggestion="Query the tables in this database instead."),
+        ErrorRule(r"configuration has been locked", UnsafeSQL,
+                  "Changing database settings is not allowed."),
         ErrorRule(r"could not set lock|conflicting lock", ConnectionFailed,
                   "The database file is locked by another program writing to it.",
                   suggestion="Close the program that has it open for writing, then retry."),
@@ -63,22 +72,18 @@ class DuckDB(Connector):
     def url(self) -> str:
         return f"duckdb:///{self.params['path']}"
 
-    def engine_options(self) -> dict:
-        from sqlalchemy.pool import NullPool
-
-        return {"connect_args": {"read_only": True}, "poolclass": NullPool,
-                "pool_size": None, "max_overflow": None}
-
     @property
     def engine(self):
-        """Engine for callers that want SQLAlchemy; our own paths use the native connection."""
+        """SQLAlchemy over our own locked-down connection (DuckDB refuses a second config)."""
         with self._lock:
             if self._engine is None:
+                from duckdb_engine import ConnectionWrapper
                 from sqlalchemy import create_engine
                 from sqlalchemy.pool import NullPool
 
-                self._engine = create_engine(self.url(), poolclass=NullPool, pool_pre_ping=True,
-                                             connect_args={"read_only": True})
+                self._engine = create_engine(
+                    "duckdb://", poolclass=NullPool,
+                    creator=lambda: ConnectionWrapper(self.native().cursor()))
             return self._engine
 
     def native(self):
@@ -92,7 +97,7 @@ class DuckDB(Connector):
                     raise ConnectionFailed(f"No DuckDB file at {path}.",
                                            suggestion="Check the path, or run `python -m olympus demo`.")
                 try:
-                    self._native = duckdb.connect(path, read_only=True)
+                    self._native = duckdb.connect(path, read_only=True, config=dict(SAFE_CONFIG))
                 except Exception as exc:
                     raise self.map_error(exc) from None
             return self._native

@@ -1,0 +1,1 @@
+"""Text-to-SQL: schema context, prompts, the LangChain agent and its tools."""

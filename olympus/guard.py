@@ -1,0 +1,315 @@
+"""Read-only SQL guard: one SELECT-like statement, no writes, no side effects, per dialect."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from typing import Iterator, Mapping
+
+from olympus.errors import SQLSyntaxError, UnsafeSQL
+
+# sqlglot warns on every statement it can only parse as a command; refusals are ours to report.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+# ---- policy as plain data, so it can move onto connector classes later ---------------------
+SIDE_EFFECTS = "it has side effects"
+SETTINGS = "it changes server or session settings"
+FILES = "it reads or writes files or the network from the database server"
+RUNS_TEXT = "it runs SQL given as text, which cannot be checked"
+SEQUENCES = "it changes a sequence"
+LOCKS = "it takes locks that outlive the query"
+SLEEPS = "it only waits and ties up a connection"
+
+# Lower-case function names; a trailing "*" makes a prefix.
+POSTGRES_DENIED: Mapping[str, str] = {
+    "set_config": SETTINGS, "pg_reload_conf": SETTINGS, "pg_terminate_backend": SIDE_EFFECTS,
+    "pg_cancel_backend": SIDE_EFFECTS, "pg_signal_backend": SIDE_EFFECTS, "lo_*": FILES,
+    "loread": FILES, "lowrite": FILES, "pg_read_*": FILES, "pg_ls_*": FILES,
+    "pg_stat_file": FILES, "pg_file_*": FILES, "dblink*": RUNS_TEXT, "query_to_xml*": RUNS_TEXT,
+    "query_to_xmlschema": RUNS_TEXT, "table_to_xml*": RUNS_TEXT, "cursor_to_xml*": RUNS_TEXT,
+    "database_to_xml*": RUNS_TEXT, "schema_to_xml*": RUNS_TEXT, "nextval": SEQUENCES,
+    "setval": SEQUENCES, "pg_advisory_*": LOCKS, "pg_try_advisory_*": LOCKS, "pg_sleep": SLEEPS,
+    "pg_sleep_for": SLEEPS, "pg_sleep_until": SLEEPS, "pg_notify": SIDE_EFFECTS,
+    "pg_switch_wal": SIDE_EFFECTS, "pg_create_*": SIDE_EFFECTS, "pg_drop_*": SIDE_EFFECTS,
+    "pg_replication_*": SIDE_EFFECTS, "pg_logical_*": SIDE_EFFECTS, "pg_promote": SIDE_EFFECTS,
+    "pg_rotate_logfile": SIDE_EFFECTS, "pg_wal_replay_*": SIDE_EFFECTS, "pg_backup_*": SIDE_EFFECTS,
+    "pg_start_backup": SIDE_EFFECTS, "pg_stop_backup": SIDE_EFFECTS, "pg_stat_reset*": SIDE_EFFECTS,
+    "pg_log_*": SIDE_EFFECTS, "pg_import_system_collations": SIDE_EFFECTS,
+    "pg_truncate_visibility_map": SIDE_EFFECTS, "brin_summarize_*": SIDE_EFFECTS,
+    "brin_desummarize_range": SIDE_EFFECTS, "gin_clean_pending_list": SIDE_EFFECTS,
+}
+DUCKDB_DENIED: Mapping[str, str] = {
+    "read_*": FILES, "parquet_*": FILES, "glob": FILES, "sniff_csv": FILES, "st_read*": FILES,
+    "iceberg_*": FILES, "delta_scan": FILES, "sqlite_*": FILES, "postgres_*": FILES,
+    "mysql_*": FILES, "getenv": SETTINGS, "duckdb_secrets": SETTINGS, "which_secret": SETTINGS,
+    "query": RUNS_TEXT, "query_table": RUNS_TEXT,
+}
+SQLITE_DENIED: Mapping[str, str] = {
+    "load_extension": SIDE_EFFECTS, "readfile": FILES, "writefile": FILES, "edit": FILES,
+    "fsdir": FILES, "zipfile": FILES, "fts3_tokenizer": SIDE_EFFECTS,
+}
+SNOWFLAKE_DENIED: Mapping[str, str] = {"system$*": SIDE_EFFECTS}
+BIGQUERY_DENIED: Mapping[str, str] = {"external_query": RUNS_TEXT}
+
+DENIED_FUNCTIONS: dict[str, Mapping[str, str]] = {
+    "postgres": POSTGRES_DENIED, "redshift": POSTGRES_DENIED, "duckdb": DUCKDB_DENIED,
+    "sqlite": SQLITE_DENIED, "snowflake": SNOWFLAKE_DENIED, "bigquery": BIGQUERY_DENIED,
+}
+# Dialects that read a quoted "table" that looks like a path from disk: `FROM 'data.csv'`.
+FILE_PATH_TABLES: frozenset[str] = frozenset({"duckdb"})
+DIALECT_ALIASES: dict[str, str] = {"postgresql": "postgres", "supabase": "postgres"}
+
+# sqlglot node classes that are whole statements; writes get the "Writes are not allowed" wording.
+WRITE_NODES = ("Insert", "Update", "Delete", "Merge", "Copy", "Create", "Drop", "Alter",
+               "AlterSession", "TruncateTable", "Grant", "Revoke", "Export", "LoadData", "Put",
+               "Get", "Attach", "Detach", "Install", "Comment", "Refresh", "Cache", "Uncache",
+               "Analyze", "Undrop", "SwapTable", "Kill", "NextValueFor", "MultitableInserts",
+               "ConditionalInsert", "LockingStatement")
+OTHER_STATEMENTS = ("Command", "Set", "Use", "Pragma", "Transaction", "Commit", "Rollback",
+                    "Declare", "Execute", "ExecuteSql", "Describe", "Show", "Summarize",
+                    "Block", "IfBlock", "WhileBlock", "StoredProcedure", "EndStatement")
+# Every other class in sqlglot's DDL/DML modules counts as a statement too (so new sqlglot
+# statements are refused by default), except these helpers that also appear inside SELECTs.
+_STATEMENT_MODULES = ("sqlglot.expressions.ddl", "sqlglot.expressions.dml")
+_HARMLESS = frozenset({"CharacterSet", "Comprehension", "Heredoc"})
+NODE_NAMES = {"TruncateTable": "TRUNCATE", "NextValueFor": "NEXT VALUE FOR",
+              "LoadData": "LOAD DATA", "AlterSession": "ALTER SESSION", "Put": "PUT",
+              "MultitableInserts": "INSERT", "ConditionalInsert": "INSERT"}
+WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE", "ALTER",
+                         "TRUNCATE", "GRANT", "REVOKE", "COPY"})
+READ_STARTS = frozenset({"SELECT", "WITH", "(", "FROM"})
+FENCE_LANGS = frozenset({"", "sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql",
+                         "redshift", "snowflake", "bigquery", "googlesql", "duckdb", "sqlite",
+                         "mysql", "tsql", "ansi", "text"})
+
+_TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: .*?>")
+_FENCE = re.compile(r"^[ \t]*```(.*?)(?:```|\Z)", re.S | re.M)
+
+
+# ---- public API ---------------------------------------------------------------------------
+def check_sql(sql: str, dialect: str) -> str:
+    """The user's own text, cleaned, if it is one read-only statement; else a one-line refusal."""
+    dialect = DIALECT_ALIASES.get(dialect, dialect)
+    cleaned = clean_sql(sql, dialect)
+    tokens = _tokenize(cleaned, dialect, sql)
+    _check_statement_count(tokens, sql)
+    _check_unicode_names(tokens, sql)
+    tree = _parse(cleaned, dialect, tokens, sql)
+    _check_root(tree, tokens, sql)
+    for reason in _violations(tree, dialect):
+        raise UnsafeSQL(reason, sql=sql)
+    return cleaned
+
+
+def strip_fences(text: str) -> str:
+    """SQL inside markdown fences (LLMs add them); several blocks are joined so none hides."""
+    blocks = [_unfence(m.group(1)) for m in _FENCE.finditer(text or "")]
+    if not blocks:
+        return (text or "").strip()
+    return "\n;\n".join(b.strip() for b in blocks).strip()
+
+
+def clean_sql(sql: str, dialect: str) -> str:
+    """Fences, outer whitespace, stray semicolons and trailing comments off; the rest verbatim."""
+    # Trailing comments go too: a driver that wraps the query (ADBC: `COPY (...) TO STDOUT`)
+    # would otherwise find its closing parenthesis commented out.
+    text = strip_fences(sql)
+    raw = _tokenize(text, dialect, sql)
+    tokens = [t for t in raw if not _is_semicolon(t)]
+    if not tokens:
+        raise SQLSyntaxError("There is no SQL to run: the input is empty.", sql=sql,
+                             suggestion="Type a SELECT query, or ask a question in words.")
+    start = tokens[0].start if _is_semicolon(raw[0]) else 0  # keep leading comments
+    return text[start:tokens[-1].end + 1]
+
+
+# ---- steps --------------------------------------------------------------------------------
+def _unfence(block: str) -> str:
+    first, newline, rest = block.partition("\n")
+    return rest if newline and first.strip().lower() in FENCE_LANGS else block
+
+
+def _tokenize(text: str, dialect: str, original: str) -> list:
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import TokenError
+
+    try:
+        return Dialect.get_or_raise(dialect).tokenize(text)
+    except TokenError as exc:
+        near = str(exc).splitlines()[0].removeprefix("Error tokenizing ").strip()
+        raise SQLSyntaxError(f"The SQL could not be read: a quote or comment may be left open "
+                             f"(read up to {near}).", sql=original) from None
+
+
+def _is_semicolon(token) -> bool:
+    return token.token_type.name == "SEMICOLON"
+
+
+def _check_statement_count(tokens: list, sql: str) -> None:
+    """Count statements from the tokens, so a second one is found even if it can't be parsed."""
+    count, current = 0, 0
+    for token in [*tokens, None]:
+        if token is None or _is_semicolon(token):
+            count, current = count + (current > 0), 0
+        else:
+            current += 1
+    if count > 1:
+        raise UnsafeSQL(f"Only one statement is allowed; found {count}.", sql=sql)
+
+
+def _check_unicode_names(tokens: list, sql: str) -> None:
+    """PostgreSQL's U&"..." names are decoded by the server but not by sqlglot: they could hide."""
+    for a, b, c in zip(tokens, tokens[1:], tokens[2:]):
+        if (a.text.upper() == "U" and b.token_type.name == "AMP" and a.end + 1 == b.start
+                and c.token_type.name == "IDENTIFIER" and b.end + 1 == c.start):
+            raise UnsafeSQL('Unicode-escaped names (U&"...") are not allowed: they can disguise '
+                            "a function or table name.", sql=sql)
+
+
+def _parse(cleaned: str, dialect: str, tokens: list, sql: str):
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        trees = [t for t in sqlglot.parse(cleaned, read=dialect)
+                 if t is not None and not isinstance(t, exp.Semicolon)]  # comment-only leftovers
+    except (ParseError, TokenError) as exc:
+        _refuse_unparsed(tokens, sql)
+        raise SQLSyntaxError(_parse_message(exc, dialect), sql=sql) from None
+    if len(trees) != 1:  # the token count already said one; never trust a disagreement
+        raise UnsafeSQL(f"Only one statement is allowed; found {len(trees)}.", sql=sql)
+    return trees[0]
+
+
+def _refuse_unparsed(tokens: list, sql: str) -> None:
+    """An unparseable statement that starts like a command, or holds a write, is refused as such."""
+    first = _first_word(tokens)
+    if first not in READ_STARTS:
+        raise UnsafeSQL(f"Only SELECT queries are allowed; found {first}.", sql=sql)
+    for prev, token in zip([None, *tokens], tokens):
+        word = token.text.upper()
+        if token.token_type.name in ("STRING", "IDENTIFIER") or word not in WRITE_WORDS:
+            continue
+        if word == "UPDATE" and prev is not None and prev.text.upper() in ("FOR", "KEY"):
+            continue  # FOR [NO KEY] UPDATE is a lock, reported once the SQL parses
+        raise UnsafeSQL(f"Writes are not allowed: found {word}.", sql=sql)
+
+
+def _parse_message(exc: Exception, dialect: str) -> str:
+    errors = getattr(exc, "errors", None) or [{}]
+    info = errors[0]
+    what = str(info.get("description") or str(exc).splitlines()[0]).rstrip(".")
+    what = _TOKEN_REPR.sub(r"'\1'", what)
+    near = (info.get("highlight") or "").strip()
+    where = f" near '{near}'" if near and f"'{near}'" not in what else ""
+    if info.get("line"):
+        where += f" (line {info['line']}, column {info.get('col')})"
+    return f"The SQL could not be parsed as {dialect} SQL: {what}{where}."
+
+
+def _first_word(tokens: list) -> str:
+    return next((t.text.upper() for t in tokens if t.text != "("), "(")
+
+
+def _check_root(tree, tokens: list, sql: str) -> None:
+    from sqlglot import exp
+
+    root = tree
+    while isinstance(root, exp.Subquery):
+        root = root.this
+    if isinstance(root, (exp.Select, exp.SetOperation)):
+        return
+    if type(root).__name__ in WRITE_NODES:
+        raise UnsafeSQL(f"Writes are not allowed: found {_node_name(root)}.", sql=sql)
+    raise UnsafeSQL(f"Only SELECT queries are allowed; found {_first_word(tokens)}.", sql=sql)
+
+
+def _violations(tree, dialect: str) -> Iterator[str]:
+    """Every reason to refuse, walking the whole tree (CTEs and subqueries included)."""
+    from sqlglot import exp
+
+    statements, writes = _statement_classes()
+    denied = DENIED_FUNCTIONS.get(dialect, {})
+    for node in tree.walk():
+        if isinstance(node, statements):
+            lead = "Writes are not allowed:" if isinstance(node, writes) else \
+                "Only SELECT queries are allowed;"
+            yield f"{lead} found {_node_name(node)}{_where(node)}."
+        elif isinstance(node, exp.Into):
+            yield "SELECT INTO is not allowed: it creates a table."
+        elif isinstance(node, exp.Lock):
+            yield "Locking clauses (FOR UPDATE / FOR SHARE) are not allowed: they block others."
+        elif isinstance(node, (exp.Func, exp.DynamicIdentifier)):
+            yield from _function_violations(node, denied)
+        elif isinstance(node, exp.Table) and dialect in FILE_PATH_TABLES:
+            yield from _path_violations(node)
+
+
+def _function_violations(node, denied: Mapping[str, str]) -> Iterator[str]:
+    from sqlglot import exp
+
+    if isinstance(node, exp.DynamicIdentifier) and not isinstance(node.this, exp.Literal):
+        yield "Dynamic names (IDENTIFIER(...)) are not allowed: they cannot be checked."
+        return
+    for name in _function_names(node):
+        reason = _denied_reason(name.lower(), denied)
+        if reason:
+            yield f"Function {name} is not allowed: {reason}."
+            return
+
+
+def _function_names(node) -> list[str]:
+    """The names a call can be known by: as written (unknown functions) and sqlglot's own."""
+    from sqlglot import exp
+
+    if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.DynamicIdentifier)):
+        return [node.name]
+    return list(dict.fromkeys(n.lower() for n in (node.sql_name(), *type(node).sql_names())))
+
+
+def _denied_reason(name: str, denied: Mapping[str, str]) -> str | None:
+    for pattern, reason in denied.items():
+        if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+            return reason
+    return None
+
+
+def _path_violations(node) -> Iterator[str]:
+    from sqlglot import exp
+
+    ident = node.this
+    if isinstance(ident, exp.Identifier) and ident.quoted and re.search(r"[./\\:*?]", ident.name):
+        yield f"Reading files is not allowed: table '{ident.name}' looks like a file path."
+
+
+def _where(node) -> str:
+    from sqlglot import exp
+
+    outer = node.find_ancestor(exp.CTE, exp.Subquery)
+    return "" if outer is None else " inside a CTE" if isinstance(outer, exp.CTE) else \
+        " inside a subquery"
+
+
+def _node_name(node) -> str:
+    from sqlglot import exp
+
+    name = type(node).__name__
+    if isinstance(node, exp.Command):
+        return str(node.this).upper()
+    if isinstance(node, (exp.Create, exp.Drop)) and node.args.get("kind"):
+        return f"{name.upper()} {str(node.args['kind']).upper()}"
+    return NODE_NAMES.get(name, name.upper())
+
+
+@cache
+def _statement_classes() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(all statement classes, write classes); sqlglot's DDL/DML modules count wholesale."""
+    from sqlglot import exp
+
+    writes = tuple(c for n in WRITE_NODES if (c := getattr(exp, n, None)) is not None)
+    named = writes + tuple(c for n in OTHER_STATEMENTS if (c := getattr(exp, n, None)))
+    module = tuple(c for c in vars(exp).values() if isinstance(c, type)
+                   and c.__module__ in _STATEMENT_MODULES and c.__name__ not in _HARMLESS)
+    return tuple(dict.fromkeys(named + module)), writes

@@ -1,0 +1,275 @@
+"""The read-only guard: attacks refused with a clear reason, tricky reads let through verbatim,
+and a real PostgreSQL canary that must not change (the session's own refusal is the second wall)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from olympus.errors import OlympusError, SQLSyntaxError, UnsafeSQL
+from olympus.guard import DENIED_FUNCTIONS, check_sql, strip_fences
+from tests.attack_corpus import ATTACKS, SAFE
+
+# Every PostgreSQL function the issue names (and a few more), each as a bare call.
+REQUIRED_PG_DENIALS = (
+    "set_config", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "lo_import",
+    "lo_export", "lo_unlink", "lo_create", "lo_from_bytea", "lo_put", "lo_get", "lo_open",
+    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_ls_logdir", "pg_stat_file",
+    "dblink", "dblink_exec", "dblink_connect", "query_to_xml", "query_to_xml_and_xmlschema",
+    "query_to_xmlschema", "table_to_xml", "table_to_xmlschema", "cursor_to_xml",
+    "database_to_xml", "schema_to_xml", "nextval", "setval", "pg_advisory_lock",
+    "pg_advisory_xact_lock_shared", "pg_try_advisory_lock", "pg_advisory_unlock_all", "pg_sleep",
+    "pg_sleep_until", "pg_switch_wal", "pg_create_restore_point", "pg_rotate_logfile",
+    "pg_promote", "pg_logical_emit_message", "pg_notify",
+)
+ALLOWED_LOOKALIKES = ("lower('A')", "log(10, 100)", "lpad('a', 3)", "current_setting('TimeZone')",
+                      "pg_size_pretty(1)", "pg_backend_pid()", "txid_current_if_assigned()",
+                      "pg_current_xact_id_if_assigned()", "pg_sleepy_report(1)", "nextvalue(1)",
+                      "lookup(1)", "setvalue(1)", "pg_stat_get_numscans(1)")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sqlglot(caplog):
+    """sqlglot warns when it falls back to a generic command; refusing those is the point."""
+    caplog.set_level(logging.ERROR, logger="sqlglot")
+
+
+def _one_sentence(message: str) -> bool:
+    return message.endswith(".") and "\n" not in message and \
+        re.search(r"[.!?]\s+[A-Z]", message[:-1]) is None
+
+
+def _id(dialect: str, sql: str) -> str:
+    return f"{dialect}:" + re.sub(r"\s+", " ", sql)[:50]
+
+
+# ---- the corpus -------------------------------------------------------------------------------
+def test_corpus_is_broad():
+    assert len(ATTACKS) >= 60 and len(SAFE) >= 30
+    assert {d for d, _, _ in ATTACKS} == {d for d, _ in SAFE} == \
+        {"postgres", "redshift", "snowflake", "bigquery", "duckdb", "sqlite"}
+
+
+@pytest.mark.parametrize("dialect, sql, expected", ATTACKS,
+                         ids=[_id(d, s) for d, s, _ in ATTACKS])
+def test_attack_is_refused_with_a_one_sentence_reason(dialect, sql, expected):
+    with pytest.raises(UnsafeSQL) as info:
+        check_sql(sql, dialect)
+    assert expected.lower() in info.value.message.lower()
+    assert _one_sentence(info.value.message), info.value.message
+    assert info.value.sql == sql
+
+
+@pytest.mark.parametrize("dialect, sql", SAFE, ids=[_id(d, s) for d, s in SAFE])
+def test_tricky_read_passes_verbatim(dialect, sql):
+    assert check_sql(sql, dialect) == sql
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "redshift"])
+@pytest.mark.parametrize("name", REQUIRED_PG_DENIALS)
+def test_side_effect_function_refused_however_written(dialect, name):
+    for call in (f"{name}(1)", f"pg_catalog.{name}(1)", f'"{name.upper()}"(1)',
+                 f"{name.title()}(1)", f'"pg_catalog"."{name}"(1)'):
+        with pytest.raises(UnsafeSQL, match=rf"(?i)Function {re.escape(name)} is not allowed"):
+            check_sql(f"SELECT {call} FROM canary WHERE id > 0", dialect)
+
+
+@pytest.mark.parametrize("call", ALLOWED_LOOKALIKES)
+def test_lookalike_functions_are_allowed(call):
+    sql = f"SELECT {call} AS x"
+    assert check_sql(sql, "postgres") == sql
+
+
+def test_deny_lists_are_plain_data():
+    """A later refactor lifts these onto connector classes; keep them simple mappings."""
+    for dialect, denied in DENIED_FUNCTIONS.items():
+        assert denied, dialect
+        assert all(p == p.lower() and isinstance(r, str) and r for p, r in denied.items())
+    assert DENIED_FUNCTIONS["redshift"] is DENIED_FUNCTIONS["postgres"]
+
+
+# ---- cleaning ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("given, expected", [
+    ("SELECT 1;", "SELECT 1"),
+    ("SELECT 1;;", "SELECT 1"),
+    ("SELECT 1 ; -- done", "SELECT 1"),
+    ("SELECT 1 /* ; */ ;", "SELECT 1"),
+    ("SELECT 1 -- trailing comments go: drivers wrap the query", "SELECT 1"),
+    (";; SELECT 1", "SELECT 1"),
+    ("  \n\t SELECT 1 \n ", "SELECT 1"),
+    ("-- why\nSELECT 1", "-- why\nSELECT 1"),
+    ("SELECT ';' AS s;", "SELECT ';' AS s"),
+    ("select  ID   from canary", "select  ID   from canary"),  # not sqlglot's rewrite
+    ("```sql\nSELECT 1;\n```", "SELECT 1"),
+    ("```SQL\nSELECT 1\n```", "SELECT 1"),
+    ("```postgresql\nSELECT 1\n```", "SELECT 1"),
+    ("```\nSELECT 1\n```", "SELECT 1"),
+    ("```SELECT 1```", "SELECT 1"),
+    ("```sql\nSELECT 1", "SELECT 1"),  # an answer cut off before its closing fence
+    ("Here you go:\n```sql\nSELECT 1;\n```\nIt counts nothing.", "SELECT 1"),
+])
+def test_fences_whitespace_and_semicolons_are_stripped(given, expected):
+    assert check_sql(given, "postgres") == expected
+
+
+def test_strip_fences_leaves_plain_and_inline_backticks_alone():
+    assert strip_fences("  SELECT 1  ") == "SELECT 1"
+    assert strip_fences("SELECT '```' AS fence") == "SELECT '```' AS fence"
+    assert strip_fences("SELECT * FROM `p.d.t`") == "SELECT * FROM `p.d.t`"
+    assert strip_fences("```sql\nSELECT 1\n```\n```sql\nSELECT 2\n```") == "SELECT 1\n;\nSELECT 2"
+
+
+def test_every_fenced_block_is_checked_not_just_the_first():
+    with pytest.raises(UnsafeSQL, match="found 2"):
+        check_sql("```sql\nSELECT 1\n```\n```sql\nDROP TABLE canary\n```", "postgres")
+
+
+@pytest.mark.parametrize("empty", ["", "   \n", ";", ";;", "-- only a comment", "```sql\n```"])
+def test_empty_input_is_a_clear_error(empty):
+    with pytest.raises(SQLSyntaxError, match="no SQL to run"):
+        check_sql(empty, "postgres")
+
+
+@pytest.mark.parametrize("sql, hint", [
+    ("SELECT 1 FROM WHERE", "line 1"),
+    ("SELECT name FROM canary WHERE (id = 1", "parsed as postgres"),
+    ("SELECT 'never closed", "quote"),
+])
+def test_syntax_errors_are_syntax_errors_not_refusals(sql, hint):
+    with pytest.raises(SQLSyntaxError) as info:
+        check_sql(sql, "postgres")
+    assert not isinstance(info.value, UnsafeSQL)
+    assert hint in info.value.message and info.value.sql == sql
+    assert "<Token" not in info.value.message
+
+
+def test_unparseable_write_is_refused_as_a_write():
+    with pytest.raises(UnsafeSQL, match="Writes are not allowed: found DELETE"):
+        check_sql("SELECT * FROM (DELETE FROM canary RETURNING *) AS x", "postgres")
+
+
+# ---- real PostgreSQL: nothing gets through ----------------------------------------------------
+PG_ATTACKS = [(d, s) for d, s, _ in ATTACKS if d in ("postgres", "redshift")]
+PG_SAFE = [s for d, s in SAFE if d == "postgres"]
+PWNED_FILE = "/tmp/olympus_pwned"  # what the COPY ... TO PROGRAM attack would create
+
+
+@pytest.fixture()
+def canary(pg_url):
+    """A table with known rows, a sequence that has been used, and an engine to inspect them."""
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE canary (id int PRIMARY KEY, name text NOT NULL)"))
+        conn.execute(text("INSERT INTO canary VALUES (1, 'alpha'), (2, 'beta'), (3, 'gamma')"))
+        conn.execute(text("CREATE SEQUENCE canary_seq START 7"))
+        conn.execute(text("SELECT nextval('canary_seq')"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def connector(pg_url):
+    from olympus.connectors import create_connector
+
+    made = create_connector("postgresql", {"url": pg_url})
+    yield made
+    made.dispose()
+
+
+def snapshot(engine) -> dict:
+    """Everything an attack could change that we can see from outside."""
+    queries = {
+        "rows": "SELECT id, name FROM canary ORDER BY id",
+        "bytes": "SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM canary c",
+        "sequence": "SELECT last_value, is_called FROM canary_seq",
+        "relations": "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
+                     "ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', "
+                     "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2",
+        "functions": "SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                     "WHERE n.nspname = 'public' ORDER BY 1",
+        "acl_and_comment": "SELECT relacl::text, obj_description(oid) FROM pg_class "
+                           "WHERE relname = 'canary'",
+        "advisory_locks": "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        "large_objects": "SELECT count(*) FROM pg_largeobject_metadata",
+    }
+    with engine.connect() as conn:
+        return {key: [tuple(r) for r in conn.execute(text(sql))] for key, sql in queries.items()}
+
+
+def test_canary_notices_a_write(canary):
+    """The check below must be able to fail: a real write changes the snapshot."""
+    before = snapshot(canary)
+    with canary.begin() as conn:
+        conn.execute(text("UPDATE canary SET name = 'changed' WHERE id = 2"))
+    assert snapshot(canary) != before
+
+
+def test_attacks_never_reach_postgres(canary, connector):
+    from olympus.runner import run_query
+
+    if os.path.exists(PWNED_FILE):
+        os.remove(PWNED_FILE)
+    before = snapshot(canary)
+    assert before["rows"] == [(1, "alpha"), (2, "beta"), (3, "gamma")]
+    leaks = []
+    for dialect, sql in PG_ATTACKS:
+        try:
+            run_query(connector, sql, limiter=None, timeout_s=5)
+            leaks.append(f"ran: {sql!r}")
+        except UnsafeSQL:
+            pass
+        except OlympusError as exc:  # refused, but by the database rather than the guard
+            leaks.append(f"reached the database ({exc.message}): {sql!r}")
+        if snapshot(canary) != before:
+            leaks.append(f"changed the canary: {sql!r}")
+            break
+    assert not leaks, "\n".join(leaks)
+    assert snapshot(canary) == before
+    assert not os.path.exists(PWNED_FILE)
+
+
+def test_tricky_reads_run_on_postgres(canary, connector):
+    """The guard's output is what runs, and it runs: no false refusals, no mangled SQL."""
+    from olympus.runner import run_query
+
+    before = snapshot(canary)
+    for sql in PG_SAFE:
+        result = run_query(connector, sql, limiter=None, timeout_s=5)
+        assert result.sql == sql
+    assert snapshot(canary) == before
+    assert run_query(connector, "```sql\nSELECT id FROM canary ORDER BY id;\n```",
+                     limiter=None).df["id"].tolist() == [1, 2, 3]
+
+
+# Writes handed straight to the read-only session, skipping the guard (defence in depth).
+UNGUARDED_WRITES = [
+    "DELETE FROM canary",
+    "UPDATE canary SET name = 'x'",
+    "INSERT INTO canary VALUES (9, 'x')",
+    "TRUNCATE canary",
+    "CREATE TABLE evil (x int)",
+    "SELECT * INTO evil FROM canary",
+    "WITH d AS (DELETE FROM canary RETURNING *) SELECT * FROM d",
+    "SELECT nextval('canary_seq')",
+    "SELECT setval('canary_seq', 99)",
+    "SELECT 1; DELETE FROM canary",
+    "COMMIT; DELETE FROM canary",
+    "SELECT 1) TO STDOUT; COMMIT; DELETE FROM canary; COPY (SELECT 1",
+]
+
+
+def test_session_refuses_writes_without_the_guard(canary, connector):
+    before = snapshot(canary)
+    got_through = []
+    for sql in UNGUARDED_WRITES:
+        try:
+            connector.fetch(sql, limit=10, timeout_s=5)
+            got_through.append(sql)
+        except OlympusError:
+            pass
+        assert snapshot(canary) == before, f"the session let this write land: {sql!r}"
+    assert not got_through, got_through
