@@ -26,9 +26,13 @@ def _timed(name: str, started: float) -> None:
 def pg_server_url():
     """Admin URL of a real PostgreSQL for the whole session."""
     started = time.monotonic()
+    server = None
     try:
         url, server = start_postgres()
+        services.check_postgres(url)
     except Exception as exc:  # pragma: no cover - depends on the machine
+        if server is not None:
+            server.cleanup()
         unavailable("PostgreSQL", repr(exc))
     _timed("postgresql", started)
     yield url
@@ -40,7 +44,7 @@ def pg_server_url():
 def pg_url(pg_server_url):
     """A fresh, empty database per test (libpq-style URL), dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_sqlalchemy(pg_server_url), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_sqlalchemy(pg_server_url), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield _with_database(pg_server_url, name)
@@ -153,12 +157,14 @@ def artifacts_dir() -> Path:
     return services.artifacts_dir()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """A playwright.sync_api.Browser: headless /usr/bin/chromium, no network extras.
 
     Playwright's launch() gives Chromium a brand-new temporary profile (user-data dir) and
     deletes it on close; every `page` also gets its own incognito-like context.
+    Module-scoped on purpose: while Playwright's sync API is alive its event loop counts as
+    running, so asyncio.run() elsewhere would fail; keep browser tests in their own modules.
     """
     started = time.monotonic()
     try:
@@ -182,7 +188,7 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(browser):
     """Alias of `browser`."""
     return browser

@@ -50,6 +50,14 @@ def start_postgres() -> tuple[str, object | None]:
     return server.get_uri(), server
 
 
+def check_postgres(url: str) -> None:
+    """Connect once (5 s timeout) so a wrong $OLYMPUS_TEST_PG_URL is reported as a missing service."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        conn.execute("SELECT 1")
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """An unused TCP port (the OS picks it; tiny race window, fine for tests)."""
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
