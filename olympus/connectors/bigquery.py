@@ -1,0 +1,319 @@
+"""Google BigQuery: dry run first (must be a SELECT), then the job with a bytes cap and a timeout."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any, Iterable
+
+from olympus.connectors._catalog import assemble
+from olympus.connectors.base import Connector, Fetched, Field, Progress
+from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
+                            PermissionDenied, QueryTimeout, RateLimited, SQLSyntaxError, UnsafeSQL)
+
+DEFAULT_MAX_BYTES = 10 * 1024 ** 3  # 10 GiB per query unless the connection says otherwise
+EXACT_META_MAX_TABLES = 100  # fallback row counts (one API call per table) only for small datasets
+
+# Separate simple queries: joins between INFORMATION_SCHEMA views trip up emulators, and an
+# optional view (descriptions) that fails must not take the required one down with it.
+TABLES_SQL = "SELECT table_name, table_type FROM `{ds}.INFORMATION_SCHEMA.TABLES`"
+TABLE_OPTIONS_SQL = """SELECT table_name, option_value FROM `{ds}.INFORMATION_SCHEMA.TABLE_OPTIONS`
+WHERE option_name = 'description'"""
+COLUMNS_SQL = """SELECT table_name, column_name, data_type, is_nullable
+FROM `{ds}.INFORMATION_SCHEMA.COLUMNS` ORDER BY table_name, ordinal_position"""
+FIELD_PATHS_SQL = """SELECT table_name, column_name, description
+FROM `{ds}.INFORMATION_SCHEMA.COLUMN_FIELD_PATHS`
+WHERE field_path = column_name AND description IS NOT NULL"""
+ROWS_SQL = "SELECT table_id, row_count FROM `{ds}.__TABLES__`"
+KEYS_SQL = """SELECT k.table_name, c.constraint_type, k.constraint_name, k.column_name,
+       u.table_schema, u.table_name, u.column_name
+FROM `{ds}.INFORMATION_SCHEMA.TABLE_CONSTRAINTS` c
+JOIN `{ds}.INFORMATION_SCHEMA.KEY_COLUMN_USAGE` k USING (constraint_name)
+LEFT JOIN `{ds}.INFORMATION_SCHEMA.CONSTRAINT_COLUMN_USAGE` u
+  ON c.constraint_type = 'FOREIGN KEY' AND u.constraint_name = k.constraint_name
+WHERE c.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
+ORDER BY k.constraint_name, k.ordinal_position"""
+
+_BYTES = re.compile(r"bytes billed:?\s*(\d+)\.\s*(\d+) or higher required", re.I)
+
+
+class BigQuery(Connector):
+    """BigQuery through google-cloud-bigquery (and sqlalchemy-bigquery for the engine)."""
+
+    type = "bigquery"
+    label = "Google BigQuery"
+    icon = ":material/cloud:"
+    dialect = "bigquery"
+    version_query = ""  # BigQuery has no version; server_info() says "BigQuery"
+    system_schemas = frozenset({"information_schema"})
+    fields = (
+        Field("project", "Project", required=True, help="Google Cloud project ID that runs the jobs"),
+        Field("dataset", "Default dataset", help="Unqualified table names resolve here"),
+        Field("location", "Location", help="e.g. US, EU, europe-west2 (optional)"),
+        Field("credentials_json", "Service-account JSON", "password", secret=True,
+              help="Key file contents of a service account with BigQuery Data Viewer + Job User; "
+                   "empty = application default credentials"),
+        Field("maximum_bytes_billed", "Max bytes billed", "int", default=DEFAULT_MAX_BYTES,
+              help="A query that would scan more than this fails instead of costing money"),
+        Field("api_endpoint", "API endpoint (advanced)",
+              help="Advanced/testing: REST endpoint of a BigQuery emulator; uses anonymous "
+                   "credentials"),
+    )
+    error_rules = (
+        ErrorRule(r"bytesBilledLimitExceeded|limit for bytes billed", UnsafeSQL,
+                  "The query would process more bytes than the max bytes billed setting allows.",
+                  title="Query too expensive",
+                  suggestion="Filter on partition/cluster columns, select fewer columns, or raise "
+                             "Max bytes billed."),
+        ErrorRule(r"billingNotEnabled|billing (has not been|is not) enabled", PermissionDenied,
+                  "Billing is not enabled for this Google Cloud project.",
+                  suggestion="Enable billing, or run jobs in a project that has it."),
+        ErrorRule(r"quotaExceeded|rateLimitExceeded|quota exceeded", RateLimited,
+                  "BigQuery refused the job: a quota or rate limit was exceeded.",
+                  title="BigQuery quota exceeded", suggestion="Wait a little and try again."),
+        ErrorRule(r"invalid_grant|invalid jwt|DefaultCredentialsError|\b401\b|unauthenticated",
+                  AuthenticationFailed, "Authentication failed. Check credentials.",
+                  suggestion="Check the service-account JSON (or application default credentials)."),
+        ErrorRule(r"\b403\b|accessDenied|access denied|permission .*denied", PermissionDenied,
+                  "Access denied by BigQuery.",
+                  suggestion="Grant the service account BigQuery Job User on the project and "
+                             "Data Viewer on the datasets."),
+        ErrorRule(r"connection refused|failed to establish a new connection|name or service not "
+                  r"known|max retries exceeded", ConnectionFailed,
+                  "Unable to connect. Check host/port."),
+        ErrorRule(r"job(TimeoutMs| timed out| exceeded)|timeout of [\d.]+s exceeded|"
+                  r"read timed out|deadline exceeded|TimeoutError", QueryTimeout,
+                  "The query ran past its time limit and was stopped.", title="Query timed out"),
+        ErrorRule(r"\b404\b.*not found: dataset", SQLSyntaxError,
+                  "That dataset does not exist (or is in another project/location)."),
+        ErrorRule(r"\b404\b|not found: table|\b400\b|syntax error|invalidQuery", SQLSyntaxError,
+                  "The database could not run this SQL."),
+    )
+
+    def __init__(self, params=None, **options) -> None:
+        super().__init__(params, **options)
+        self._client = None
+        self._client_lock = threading.Lock()
+
+    # ---- client and engine ------------------------------------------------------------------
+    def client(self):
+        """One google.cloud.bigquery.Client per connector, built from our own settings."""
+        with self._client_lock:
+            if self._client is None:
+                from google.cloud import bigquery
+
+                options: dict[str, Any] = {"project": self.params["project"],
+                                           "credentials": self.credentials()}
+                if self.params.get("location"):
+                    options["location"] = self.params["location"]
+                if self.params.get("api_endpoint"):
+                    from google.api_core.client_options import ClientOptions
+
+                    options["client_options"] = ClientOptions(
+                        api_endpoint=self.params["api_endpoint"])
+                self._client = bigquery.Client(**options)
+            return self._client
+
+    def credentials(self):
+        """Service-account JSON, anonymous for an emulator endpoint, else application default."""
+        if self.params.get("api_endpoint"):
+            from google.auth.credentials import AnonymousCredentials
+
+            return AnonymousCredentials()
+        if not self.params.get("credentials_json"):
+            return None  # google.auth.default() inside the client
+        from google.oauth2 import service_account
+
+        try:
+            info = json.loads(self.params["credentials_json"])
+            return service_account.Credentials.from_service_account_info(
+                info, scopes=["https://www.googleapis.com/auth/cloud-platform"])
+        except Exception:  # never echo the key material
+            raise ConfigError("The service-account JSON could not be read.",
+                              suggestion="Paste the whole key file of a service account "
+                                         "(it starts with {\"type\": \"service_account\").") from None
+
+    def url(self) -> str:
+        dataset = self.params.get("dataset") or ""
+        return f"bigquery://{self.params['project']}/{dataset}?user_supplied_client=true"
+
+    def engine_options(self) -> dict[str, Any]:
+        return {"connect_args": {"client": self.client()}}
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _retry(self, deadline: float):
+        from google.cloud.bigquery import DEFAULT_RETRY
+
+        return DEFAULT_RETRY.with_deadline(deadline)
+
+    def _config(self, *, default_dataset: bool = True, **extra):
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(labels={"tool": "olympus"}, **extra)
+        if default_dataset and self.params.get("dataset"):
+            config.default_dataset = f"{self.params['project']}.{self.params['dataset']}"
+        return config
+
+    # ---- test -------------------------------------------------------------------------------
+    def server_info(self) -> tuple[str | None, str | None]:
+        """A free dry run proves the endpoint, the credentials and the job permission."""
+        self.client().query("SELECT 1", job_config=self._config(dry_run=True),
+                            retry=self._retry(self.connect_timeout), timeout=self.connect_timeout,
+                            job_retry=None)
+        return "BigQuery", self.params["project"]
+
+    # ---- catalog ----------------------------------------------------------------------------
+    def read_catalog(self, *, include: Iterable[str] | None = None,
+                     exclude: Iterable[str] | None = None,
+                     progress: Progress | None = None) -> list[dict]:
+        report = progress or (lambda _m, _f: None)
+        try:
+            datasets = [d.dataset_id for d in self.client().list_datasets(
+                retry=self._retry(self.statement_timeout_s), timeout=self.statement_timeout_s)]
+            datasets = [d for d in datasets if self.keep_schema(d, include, exclude)]
+            tables, columns, keys = [], [], []
+            for i, dataset in enumerate(datasets):
+                report(f"Reading dataset {dataset}", i / max(len(datasets), 1))
+                t, c, k = self._dataset_rows(dataset)
+                tables += t
+                columns += c
+                keys += k
+        except Exception as exc:
+            raise self.map_error(exc) from None
+        report("Done", 1.0)
+        return assemble(tables, columns, keys)
+
+    def _dataset_rows(self, dataset: str) -> tuple[list, list, list]:
+        """Bulk INFORMATION_SCHEMA queries per dataset; optional parts degrade to nothing."""
+        ds = f"{self.params['project']}.{dataset}"
+        raw = self._rows(TABLES_SQL.format(ds=ds))
+        notes = dict(self._optional(TABLE_OPTIONS_SQL.format(ds=ds)))
+        counts = self._row_counts(ds, dataset, [r[0] for r in raw if r[1] == "BASE TABLE"])
+        tables = [((dataset, n), dataset, n, "view" if "VIEW" in str(k) else "table",
+                   _option_text(notes.get(n)), counts.get(n)) for n, k in raw]
+        described = {(t, c): d for t, c, d in self._optional(FIELD_PATHS_SQL.format(ds=ds))}
+        columns = [((dataset, t), c, ty, str(nl).upper() == "YES", described.get((t, c)), None)
+                   for t, c, ty, nl in self._rows(COLUMNS_SQL.format(ds=ds))]
+        return tables, columns, self._keys(ds, dataset)
+
+    def _row_counts(self, ds: str, dataset: str, names: list[str]) -> dict[str, int]:
+        """__TABLES__ in one query; else table metadata, one call per table (small datasets)."""
+        try:
+            return {t: int(r) for t, r in self._rows(ROWS_SQL.format(ds=ds)) if r is not None}
+        except Exception:
+            pass
+        if len(names) > EXACT_META_MAX_TABLES:
+            return {}
+        out = {}
+        for name in names:
+            table = self.client().get_table(f"{ds}.{name}", retry=self._retry(10), timeout=10)
+            if table.num_rows is not None:
+                out[name] = int(table.num_rows)
+        return out
+
+    def _keys(self, ds: str, dataset: str) -> list[tuple]:
+        """Unenforced PRIMARY KEY / FOREIGN KEY constraints (BigQuery has them since 2023)."""
+        try:
+            rows = self._rows(KEYS_SQL.format(ds=ds))
+        except Exception:  # emulators without the constraint views: no keys
+            return []
+        grouped: dict[str, dict] = {}
+        for table, kind, name, column, ref_schema, ref_table, ref_column in rows:
+            entry = grouped.setdefault(name, {"table": table, "kind": kind, "cols": [],
+                                              "ref": (ref_schema, ref_table), "ref_cols": []})
+            if column not in entry["cols"]:
+                entry["cols"].append(column)
+            if ref_column and ref_column not in entry["ref_cols"]:
+                entry["ref_cols"].append(ref_column)
+        return [((dataset, e["table"]), "p" if e["kind"].startswith("PRIMARY") else "f",
+                 e["cols"], *e["ref"], e["ref_cols"]) for e in grouped.values()]
+
+    def _optional(self, sql: str) -> list[tuple]:
+        """Metadata we can live without (descriptions): a failure means none, not no catalog."""
+        try:
+            return self._rows(sql)
+        except Exception:
+            return []
+
+    def _rows(self, sql: str) -> list[tuple]:
+        # fully qualified catalog SQL: no default dataset (the emulator mis-rewrites with one)
+        job = self.client().query(sql, job_config=self._config(default_dataset=False),
+                                  retry=self._retry(self.statement_timeout_s),
+                                  timeout=self.statement_timeout_s, job_retry=None)
+        return [tuple(r.values()) for r in job.result(timeout=self.statement_timeout_s)]
+
+    # ---- read-only execution ----------------------------------------------------------------
+    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+        """Dry run (must be a SELECT, within the bytes cap), then the job, limit + 1 rows."""
+        try:
+            self.dry_run(sql, timeout_s)
+            job = self.client().query(
+                sql, job_config=self._config(
+                    maximum_bytes_billed=self.params["maximum_bytes_billed"],
+                    job_timeout_ms=int(timeout_s * 1000)),
+                retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
+            try:
+                rows = job.result(timeout=timeout_s, retry=self._retry(timeout_s),
+                                  max_results=None if limit is None else limit + 1)
+            except BaseException:
+                _cancel(job)
+                raise
+            table = rows.to_arrow(create_bqstorage_client=False)
+        except Exception as exc:
+            raise self.map_error(exc, sql) from None
+        truncated = limit is not None and table.num_rows > limit
+        db_types = tuple(f.field_type for f in rows.schema)
+        return Fetched(table.slice(0, limit) if truncated else table, truncated, db_types)
+
+    def dry_run(self, sql: str, timeout_s: float) -> None:
+        """BigQuery's own parse: anything but a SELECT, or too many bytes, stops here."""
+        job = self.client().query(sql, job_config=self._config(dry_run=True, use_query_cache=False),
+                                  retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
+        kind = job.statement_type or "unknown"
+        if kind != "SELECT":
+            raise UnsafeSQL(f"BigQuery's dry run classifies this as a {kind} statement; "
+                            "only SELECT runs.", sql=sql)
+        cap, scanned = self.params["maximum_bytes_billed"], job.total_bytes_processed or 0
+        if scanned > cap:
+            raise UnsafeSQL(bytes_message(scanned, cap), title="Query too expensive", sql=sql,
+                            suggestion="Filter on partition/cluster columns, select fewer "
+                                       "columns, or raise Max bytes billed.")
+
+    def map_error(self, exc: BaseException, sql: str | None = None):
+        """The bytes-billed error carries numbers worth showing; everything else uses the table."""
+        found = _BYTES.search(str(exc))
+        if found:
+            return UnsafeSQL(bytes_message(int(found.group(2)), int(found.group(1))),
+                             title="Query too expensive", sql=sql,
+                             suggestion="Filter on partition/cluster columns, select fewer columns, "
+                                        "or raise Max bytes billed.")
+        return super().map_error(exc, sql)
+
+
+def bytes_message(scanned: int, cap: int) -> str:
+    return (f"This query would process {scanned:,} bytes, above the max bytes billed setting "
+            f"({cap:,} bytes).")
+
+
+def _option_text(value) -> str | None:
+    """TABLE_OPTIONS values are SQL literals ('"People"'); unquote them."""
+    if value is None:
+        return None
+    try:
+        return str(json.loads(value))
+    except (TypeError, ValueError):
+        return str(value).strip('"')
+
+
+def _cancel(job) -> None:
+    try:
+        job.cancel(timeout=5)
+    except Exception:  # best effort: the job may already be done
+        pass

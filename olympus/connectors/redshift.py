@@ -1,0 +1,175 @@
+"""Amazon Redshift: PostgreSQL's wire protocol, but its own catalog views and no COPY TO STDOUT."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterable
+
+from olympus.connectors._catalog import assemble
+from olympus.connectors.base import Progress
+from olympus.connectors.postgres import Postgres
+from olympus.errors import ErrorRule, QueryTimeout, SSLRequired
+
+# Redshift-only views (see the AWS docs for SVV_TABLES / SVV_COLUMNS / SVV_TABLE_INFO). They cover
+# late-binding views and Spectrum external tables, which pg_class/pg_attribute do not describe.
+TABLES_SQL = """
+SELECT table_schema, table_name, table_type FROM svv_tables
+WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\\_%'"""
+
+COLUMNS_SQL = """
+SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default,
+       character_maximum_length, numeric_precision, numeric_scale
+FROM svv_columns
+WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\\_%'
+ORDER BY table_schema, table_name, ordinal_position"""
+
+# COMMENT ON lands in pg_description on Redshift too; objsubid 0 = the table, n = column n.
+COMMENTS_SQL = """
+SELECT n.nspname, c.relname, a.attname, d.description
+FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"""
+
+# No unnest/ARRAY() on Redshift's leader node: read the constraint definition text instead
+# (the same approach as sqlalchemy-redshift).
+KEYS_SQL = """
+SELECT n.nspname, c.relname, con.contype, pg_get_constraintdef(con.oid), fn.nspname, fc.relname
+FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.contype IN ('p', 'f')"""
+
+# Superuser-only unless granted, and empty tables have no row: read it last and tolerate failure.
+ROWS_SQL = 'SELECT "schema", "table", tbl_rows FROM svv_table_info'
+
+_KINDS = {"VIEW": "view", "LATE BINDING VIEW": "view", "MATERIALIZED VIEW": "view"}
+_VERSION = re.compile(r"Redshift\s+(\d+(?:\.\d+)*)")
+
+
+class Redshift(Postgres):
+    """Amazon Redshift (provisioned or Serverless) through psycopg; differences only below."""
+
+    type = "redshift"
+    label = "Amazon Redshift"
+    icon = ":material/warehouse:"
+    dialect = "redshift"
+    default_port = 5439
+    arrow_native = False  # ADBC reads through COPY ... TO STDOUT, which Redshift does not have
+    system_schemas = frozenset({"information_schema", "pg_catalog", "pg_internal", "pg_automv",
+                                "pg_auto_copy", "pg_mv", "pg_s3", "catalog_history"})
+    fields = tuple(
+        replace(f, default=5439) if f.name == "port"
+        else replace(f, help="e.g. examplecluster.abc123.us-west-2.redshift.amazonaws.com")
+        if f.name == "host"
+        else replace(f, default="dev") if f.name == "database"
+        else replace(f, help="Optional: postgresql://user:pass@cluster-host:5439/dev instead of "
+                             "the fields") if f.name == "url"
+        else f
+        for f in Postgres.fields)
+    error_rules = (
+        ErrorRule(r"canceled on user's request|cancelled on user's request", QueryTimeout,
+                  "The query ran past its time limit and was stopped.", title="Query timed out"),
+        ErrorRule(r"connection to server .*SSL|SSL (SYSCALL|connection has been closed)"
+                  r"|require_ssl", SSLRequired,
+                  "The cluster closed the connection: it requires an encrypted (SSL) connection.",
+                  suggestion="Set sslmode=require (clusters with require_ssl=true need it)."),
+        *Postgres.error_rules,
+    )
+
+    # ---- version ----------------------------------------------------------------------------
+    def clean_version(self, raw: str) -> str:
+        """version() says 'PostgreSQL 8.0.2 on i686 ..., Redshift 1.0.12103': keep the last part."""
+        found = _VERSION.search(raw)
+        return f"Redshift {found.group(1)}" if found else super().clean_version(raw)
+
+    # ---- catalog ----------------------------------------------------------------------------
+    def read_catalog(self, *, include: Iterable[str] | None = None,
+                     exclude: Iterable[str] | None = None,
+                     progress: Progress | None = None) -> list[dict]:
+        tables, columns, keys = self.catalog_rows(progress)
+        keep = {t[0] for t in tables if self.keep_schema(t[1], include, exclude)}
+        return assemble((t for t in tables if t[0] in keep),
+                        (c for c in columns if c[0] in keep), (k for k in keys if k[0] in keep))
+
+    def catalog_rows(self, progress: Progress | None) -> tuple[list, list, list]:
+        """Five bulk queries for the whole database, in one read-only transaction."""
+        report = progress or (lambda _msg, _frac: None)
+        with self.engine.connect() as conn:
+            try:
+                self.begin_readonly(conn, self.statement_timeout_s * 4)
+                cursor = conn.connection.driver_connection.cursor()
+                report("Reading tables", 0.1)
+                raw_tables = cursor.execute(TABLES_SQL).fetchall()
+                report(f"Reading columns of {len(raw_tables)} tables", 0.3)
+                raw_columns = cursor.execute(COLUMNS_SQL).fetchall()
+                report("Reading comments and keys", 0.6)
+                comments = {(s, t, c): d for s, t, c, d in cursor.execute(COMMENTS_SQL).fetchall()}
+                raw_keys = cursor.execute(KEYS_SQL).fetchall()
+                report("Reading row estimates", 0.8)
+                rows = self._row_estimates(cursor)
+            except Exception as exc:
+                raise self.map_error(exc) from None
+            finally:
+                self.end_readonly(conn)
+        report("Done", 1.0)
+        tables = [((s, n), s, n, _KINDS.get(str(k).upper(), "table"), comments.get((s, n, None)),
+                   rows.get((s, n))) for s, n, k in raw_tables]
+        columns = [((s, t), c, column_type(ty, ln, p, sc), str(nl).upper() == "YES",
+                    comments.get((s, t, c)), df)
+                   for s, t, c, ty, nl, df, ln, p, sc in raw_columns]
+        keys = []
+        for s, t, kind, definition, ref_schema, ref_table in raw_keys:
+            cols, ref_cols = parse_constraint(definition)
+            keys.append(((s, t), kind, cols, ref_schema, ref_table, ref_cols))
+        return tables, columns, keys
+
+    def _row_estimates(self, cursor) -> dict[tuple[str, str], int]:
+        """svv_table_info.tbl_rows; without the grant (or for empty tables) there is no estimate."""
+        try:
+            return {(s, t): int(r) for s, t, r in cursor.execute(ROWS_SQL).fetchall() if r is not None}
+        except Exception:  # permission denied: the transaction is aborted, but we are done with it
+            return {}
+
+    # ---- read-only session ------------------------------------------------------------------
+    def begin_readonly(self, conn, timeout_s: float) -> None:
+        """Redshift has no SET TRANSACTION: psycopg opens the transaction with BEGIN READ ONLY."""
+        from psycopg.pq import TransactionStatus
+
+        raw = conn.connection.driver_connection
+        if raw.info.transaction_status != TransactionStatus.IDLE:
+            raw.rollback()  # e.g. the pool's pre-ping left a transaction open
+        raw.read_only = True  # the next statement starts with BEGIN READ ONLY
+        raw.cursor().execute(f"SET statement_timeout TO {int(timeout_s * 1000)}")
+
+    def describe_type(self, type_code) -> str:
+        """psycopg gives type OIDs; Redshift's are PostgreSQL's, so psycopg's registry names them."""
+        from psycopg.postgres import types
+
+        info = types.get(type_code) if isinstance(type_code, int) else None
+        return info.name if info is not None else super().describe_type(type_code)
+
+
+def column_type(data_type: str, length, precision, scale) -> str:
+    """svv_columns splits the type: 'character varying' + 256 -> 'character varying(256)'."""
+    if length:
+        return f"{data_type}({length})"
+    if str(data_type).lower() == "numeric" and precision:
+        return f"numeric({precision},{scale or 0})"
+    return str(data_type)
+
+
+_IDENT = r'(?:"(?:[^"]|"")*"|[^\s,()"]+)'
+
+
+def parse_constraint(definition: str) -> tuple[list[str], list[str]]:
+    """'FOREIGN KEY (a, "B") REFERENCES s.t(x, y)' -> (['a', 'B'], ['x', 'y'])."""
+    lists = re.findall(r"\(([^()]*)\)", definition)
+    parsed = [[_unquote(i) for i in re.findall(_IDENT, part)] for part in lists[:2]]
+    return (parsed[0] if parsed else []), (parsed[1] if len(parsed) > 1 else [])
+
+
+def _unquote(ident: str) -> str:
+    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident
