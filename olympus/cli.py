@@ -1,0 +1,377 @@
+"""`python -m olympus ...`: scripting and acceptance checks through the same Workspace the app uses."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+from olympus.errors import ConfigError, OlympusError, UnknownError, redact
+
+SECRETS_HELP = """\
+Keeping secrets out of shell history:
+  --param password=-             read the value from stdin (one line per '-', in order)
+  --param password=@env:PGPASS   read the value from the environment variable PGPASS
+  OLYMPUS_PARAM_PASSWORD=...     any field may come from OLYMPUS_PARAM_<FIELD> when not given
+  --url -  /  --url @env:VAR     the same for a whole URL; its password is stored encrypted
+Secrets are encrypted with OLYMPUS_SECRET_KEY (or OLYMPUS_HOME/secret.key, created on first use).
+"""
+ADD_EPILOG = SECRETS_HELP + """
+The connection is tested first and only saved if the test passes. --save-untested saves it even
+when the test fails; --no-test skips the test.
+
+Examples:
+  python -m olympus connections add warehouse --url postgresql://me@db.example.com:5432/sales \\
+      --param password=@env:PGPASSWORD
+  python -m olympus connections add local --type duckdb --param path=~/data/shop.duckdb
+"""
+STATUS = {"ok": "ok", "failed": "FAILED", None: "untested"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m olympus", description="Olympus: read-only SQL over your databases.",
+        epilog="Settings come from the environment: OLYMPUS_HOME, OLYMPUS_STORE_URL, "
+               "OLYMPUS_SECRET_KEY, OPENAI_API_KEY, OLYMPUS_MODEL.")
+    parser.add_argument("--owner", help="owner/space to act as (default: OLYMPUS_OWNER or local)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    conns = commands.add_parser("connections", help="add, list, test and remove connections")
+    sub = conns.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = sub.add_parser("add", help="test and save a connection", epilog=ADD_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add.add_argument("name")
+    add.add_argument("--type", help="postgresql, redshift, snowflake, bigquery, duckdb, sqlite "
+                                    "(guessed from --url when omitted)")
+    add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="any field of the connector, secrets included (VALUE '-' = stdin, "
+                          "'@env:VAR' = environment)")
+    add.add_argument("--url", help="a full URL; its password is stored encrypted")
+    add.add_argument("--save-untested", action="store_true", help="save even if the test fails")
+    add.add_argument("--no-test", action="store_true", help="save without testing")
+    lst = sub.add_parser("list", help="connections with their status")
+    lst.add_argument("--json", action="store_true")
+    test = sub.add_parser("test", help="test a connection and record the result")
+    test.add_argument("name")
+    test.add_argument("--json", action="store_true")
+    remove = sub.add_parser("remove", help="delete a connection")
+    remove.add_argument("name")
+
+    schema = commands.add_parser("schema", help="tables and columns of a connection")
+    schema.add_argument("name")
+    schema.add_argument("--refresh", action="store_true", help="re-read the catalog now")
+    schema.add_argument("--json", action="store_true", help="print the catalog snapshot")
+
+    sql = commands.add_parser("sql", help="run one read-only query")
+    sql.add_argument("name")
+    sql.add_argument("sql", help="one SELECT/WITH statement ('-' reads it from stdin)")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--limit", type=_positive_int, help="maximum rows (default 10000)")
+
+    ask = commands.add_parser("ask", help="ask a question in plain English (needs an LLM key)")
+    ask.add_argument("name")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+
+    keys = commands.add_parser("keys", help="encryption keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    keys_sub.add_parser("generate", help="print a new key for OLYMPUS_SECRET_KEY")
+    keys_sub.add_parser("rotate", help="re-encrypt every credential with the newest key "
+                                       "(set OLYMPUS_SECRET_KEY=NEW,OLD first)")
+
+    demo = commands.add_parser("demo", help="create (or rebuild) the embedded demo database")
+    demo.add_argument("--reset", action="store_true", help="regenerate it from scratch")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("OLYMPUS_LOG_LEVEL", "WARNING").upper(),
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "keys" and args.action == "generate":
+            from olympus.crypto import generate_key
+
+            print(generate_key())
+            return 0
+        ws = _workspace(args)
+        try:
+            return HANDLERS[args.command](args, ws) or 0
+        finally:
+            ws.close()
+    except OlympusError as err:
+        return _fail(err)
+    except KeyboardInterrupt:
+        return _fail(UnknownError("Interrupted.", title="Stopped", suggestion="Run it again."))
+    except Exception as exc:  # a bug: still one clean line, the traceback only on request
+        if os.environ.get("OLYMPUS_DEBUG"):
+            raise
+        return _fail(UnknownError(redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:300],
+                                  suggestion="Set OLYMPUS_DEBUG=1 for the full traceback."))
+
+
+def _workspace(args):
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    store.check_key()  # a wrong key stops every command before anything runs
+    return Workspace(store, args.owner or settings.owner, settings=settings)
+
+
+def _fail(err: OlympusError) -> int:
+    line = f"{err.title}: {err.message}"
+    if err.suggestion:
+        line += f" — {err.suggestion}"
+    print(" ".join(line.split()), file=sys.stderr)
+    return 1
+
+
+# ---- connections ----------------------------------------------------------------------------
+def cmd_connections(args, ws) -> int:
+    return {"add": _add, "list": _list, "test": _test, "remove": _remove}[args.action](args, ws)
+
+
+def _add(args, ws) -> int:
+    from olympus.connectors import connector_class
+
+    params: dict[str, Any] = {}
+    url = _resolve(args.url) if args.url else None
+    type_ = args.type or (_url_backend(url) if url else None)
+    if not type_:
+        raise ConfigError("Say which kind of database this is.", title="Missing --type",
+                          suggestion="Add --type postgresql (or duckdb, sqlite, snowflake, ...).")
+    cls = connector_class(type_)
+    if url:
+        params.update(url_params(cls, url))
+    params.update(_env_params(cls, exclude=params))
+    params.update(_cli_params(args.param))
+    if params.get("path"):  # files are stored absolute: later commands may run elsewhere
+        params["path"] = os.path.abspath(os.path.expanduser(str(params["path"])))
+    record, result = ws.add_connection(args.name, cls.type, params, test_first=not args.no_test,
+                                       save_untested=args.save_untested)
+    if record is None:
+        err = result.error
+        raise type(err)(err.message, title=err.title,
+                        suggestion=f"{err.suggestion} Not saved (--save-untested keeps it anyway).")
+    print(f"Saved connection {record.name!r} ({cls.label}){_describe(result)}.")
+    if result is not None and not result.ok:
+        print(f"Warning: saved untested. {result.error.title}: {result.error.message}",
+              file=sys.stderr)
+    return 0
+
+
+def _list(args, ws) -> int:
+    records = ws.connections()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2))
+        return 0
+    if not records:
+        print("No connections yet. Add one with `python -m olympus connections add` "
+              "or try `python -m olympus demo`.")
+        return 0
+    rows = [[r.name, r.type, STATUS.get(r.last_test_status, r.last_test_status),
+             _when(r.last_tested_at), "" if r.table_count is None else str(r.table_count),
+             _when(r.last_used), r.target] for r in records]
+    print(format_table(["name", "type", "status", "tested", "tables", "used", "target"], rows))
+    return 0
+
+
+def _test(args, ws) -> int:
+    result = ws.test_connection(args.name)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    if not result.ok:
+        return _fail(result.error)
+    if not args.json:
+        print(f"OK{_describe(result)}.")
+    return 0
+
+
+def _remove(args, ws) -> int:
+    record = ws.remove_connection(args.name)
+    print(f"Removed connection {record.name!r}.")
+    return 0
+
+
+# ---- schema, sql, ask -------------------------------------------------------------------------
+def cmd_schema(args, ws) -> int:
+    def progress(message: str, fraction: float) -> None:
+        print(f"{message}… {int(fraction * 100)}%", file=sys.stderr, flush=True)
+
+    snapshot = ws.schema(args.name, refresh=args.refresh, progress=progress)
+    if args.json:
+        print(json.dumps(snapshot, default=str))
+        return 0
+    rows = [[f"{t['schema']}.{t['name']}", t.get("kind") or "",
+             "" if t.get("row_count_estimate") is None else str(t["row_count_estimate"]),
+             str(len(t.get("columns", []))), (t.get("description") or "")[:60]]
+            for t in snapshot.get("tables", [])]
+    print(format_table(["table", "kind", "rows (est.)", "columns", "description"], rows))
+    print(f"{len(rows)} tables, introspected {snapshot.get('introspected_at')}", file=sys.stderr)
+    return 0
+
+
+def cmd_sql(args, ws) -> int:
+    statement = sys.stdin.read() if args.sql == "-" else args.sql
+    result = ws.run_sql(args.name, statement, limit=args.limit)
+    data = result.to_dict()
+    if args.format == "json":
+        print(json.dumps(data, default=str))
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(data["columns"])
+        writer.writerows([["" if v is None else v for v in row] for row in data["rows"]])
+    else:
+        print(format_table(data["columns"], [[_cell(v) for v in row] for row in data["rows"]]))
+    more = " (truncated: more rows exist; raise --limit)" if data["truncated"] else ""
+    print(f"{data['row_count']} row(s) in {data['elapsed_ms']} ms{more}", file=sys.stderr)
+    return 0
+
+
+def cmd_ask(args, ws) -> int:
+    try:
+        from olympus.agent import ask as agent_ask
+    except ImportError:
+        raise ConfigError("The question-answering agent is not available in this build.",
+                          title="Agent not configured",
+                          suggestion='Run SQL directly: python -m olympus sql NAME "SELECT ..."')
+    answer = agent_ask(ws, args.name, args.question)  # no LLM key: raises LLMNotConfigured
+    if args.json:
+        print(json.dumps(answer.to_dict(), default=str))
+    if answer.error is not None:
+        return _fail(answer.error)
+    if not args.json:
+        data = answer.result.to_dict()
+        print(answer.answer or "", answer.sql, "", sep="\n")
+        print(format_table(data["columns"], [[_cell(v) for v in row] for row in data["rows"]]))
+        print(f"{data['row_count']} row(s) in {data['elapsed_ms']} ms", file=sys.stderr)
+    return 0
+
+
+def cmd_keys(args, ws) -> int:
+    count = ws.store.rotate_keys()
+    print(f"Re-encrypted {count} connection(s) with the newest key. You can now drop the old key "
+          "from OLYMPUS_SECRET_KEY.")
+    return 0
+
+
+def cmd_demo(args, ws) -> int:
+    from olympus import demo
+
+    record = ws.ensure_demo(reset=args.reset)
+    state = "Built" if ws.demo_built else "Already there:"
+    print(f"{state} the demo database at {record.params['path']}, registered as "
+          f"connection {record.name!r}.\n{demo.DESCRIPTION}\nTry: python -m olympus sql "
+          f"{record.name} \"select count(*) from loans\"")
+    return 0
+
+
+HANDLERS: dict[str, Callable] = {"connections": cmd_connections, "schema": cmd_schema,
+                                 "sql": cmd_sql, "ask": cmd_ask, "keys": cmd_keys,
+                                 "demo": cmd_demo}
+
+
+# ---- parameter sources ------------------------------------------------------------------------
+def _resolve(value: str) -> str:
+    """'-' reads a line from stdin, '@env:VAR' reads the environment; anything else is literal."""
+    if value == "-":
+        line = sys.stdin.readline()
+        if not line:
+            raise ConfigError("Expected a value on stdin but got nothing.", title="Missing input")
+        return line.rstrip("\r\n")
+    if value.startswith("@env:"):
+        name = value[5:]
+        if name not in os.environ:
+            raise ConfigError(f"The environment variable {name} is not set.",
+                              title="Missing input", suggestion=f"export {name}=... first.")
+        return os.environ[name]
+    return value
+
+
+def _cli_params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param needs KEY=VALUE (got {pair.split('=')[0]!r}...).",
+                              title="Bad --param", suggestion="e.g. --param host=db.example.com")
+        out[key.strip()] = _resolve(value)
+    return out
+
+
+def _env_params(cls, *, exclude) -> dict[str, str]:
+    return {f.name: os.environ[f"OLYMPUS_PARAM_{f.name.upper()}"] for f in cls.fields
+            if f.name not in exclude and os.environ.get(f"OLYMPUS_PARAM_{f.name.upper()}")}
+
+
+def _url_backend(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url.replace("postgres://", "postgresql://", 1)).get_backend_name()
+    except Exception:
+        raise ConfigError("The URL is not valid.", title="Bad --url",
+                          suggestion="Use e.g. postgresql://user@host:5432/database") from None
+
+
+def url_params(cls, url: str) -> dict[str, Any]:
+    """Split a URL into the connector's own fields (password stays a secret field)."""
+    from sqlalchemy.engine import make_url
+
+    names = {f.name for f in cls.fields}
+    _url_backend(url)
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if "path" in names:
+        return {"path": parsed.database}
+    fields = {"host", "port", "database", "username", "password"}
+    if fields <= names and not set(parsed.query) - {"sslmode"}:
+        out = {"host": parsed.host, "port": parsed.port, "database": parsed.database,
+               "username": parsed.username, "password": parsed.password,
+               "sslmode": parsed.query.get("sslmode")}
+        return {k: v for k, v in out.items() if v not in (None, "")}
+    if "url" in names:
+        return {"url": url}
+    raise ConfigError(f"{cls.label} connections don't take a URL.", title="Bad --url",
+                      suggestion="Give its fields with --param KEY=VALUE.")
+
+
+# ---- output -----------------------------------------------------------------------------------
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = 40) -> str:
+    """Plain aligned columns (no extra dependency); long cells are cut with an ellipsis."""
+    cut = [[c if len(c) <= width else c[: width - 1] + "…" for c in map(str, row)] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cut]) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cut)])
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _cell(value: Any) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _describe(result) -> str:
+    if result is None:
+        return ", not tested"
+    bits = [b for b in (result.server_version, result.database) if b]
+    return f" — {', '.join(bits)}, {result.latency_ms:.0f} ms" if result.ok else " (test failed)"

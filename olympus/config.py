@@ -1,0 +1,93 @@
+"""Settings from the environment (and Streamlit secrets), read once, so every layer agrees."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from olympus.errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_OWNER = "local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; secret values are excluded from repr and never logged."""
+
+    home: Path
+    store_url: str
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_model: str = DEFAULT_MODEL
+    openai_base_url: str | None = None
+    row_limit: int = 10_000
+    statement_timeout_s: float = 30.0
+    rate_limit_per_min: int = 100
+    schema_ttl_s: float = 86_400.0
+    owner: str = DEFAULT_OWNER
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 overrides: Mapping[str, Any] | None = None, **changes: Any) -> "Settings":
+        """Environment first, then `overrides` (e.g. st.secrets, same names) win, then `changes`."""
+        env = {**(os.environ if environ is None else environ),
+               **{k: v for k, v in (overrides or {}).items() if isinstance(v, (str, int, float))}}
+
+        def get(*names: str) -> str | None:
+            for name in names:
+                value = env.get(name)
+                if value not in (None, ""):
+                    return str(value).strip()
+            return None
+
+        home = Path(get("OLYMPUS_HOME") or "~/.olympus").expanduser()
+        settings = cls(
+            home=home,
+            store_url=get("OLYMPUS_STORE_URL") or f"sqlite:///{home / 'olympus.db'}",
+            secret_keys=parse_keys(get("OLYMPUS_SECRET_KEY")),
+            openai_api_key=get("OPENAI_API_KEY"),
+            openai_model=get("OLYMPUS_MODEL", "OPENAI_MODEL") or DEFAULT_MODEL,
+            openai_base_url=get("OPENAI_BASE_URL"),
+            row_limit=_number(get("OLYMPUS_ROW_LIMIT"), 10_000, int, "OLYMPUS_ROW_LIMIT"),
+            statement_timeout_s=_number(get("OLYMPUS_STATEMENT_TIMEOUT"), 30.0, float,
+                                        "OLYMPUS_STATEMENT_TIMEOUT"),
+            rate_limit_per_min=_number(get("OLYMPUS_RATE_LIMIT"), 100, int, "OLYMPUS_RATE_LIMIT"),
+            schema_ttl_s=_number(get("OLYMPUS_SCHEMA_TTL"), 86_400.0, float, "OLYMPUS_SCHEMA_TTL"),
+            owner=get("OLYMPUS_OWNER") or DEFAULT_OWNER,
+        )
+        return replace(settings, **changes) if changes else settings
+
+    @property
+    def key_file(self) -> Path:
+        """Where a locally generated key lives when OLYMPUS_SECRET_KEY is not set."""
+        return self.home / "secret.key"
+
+    @property
+    def demo_path(self) -> Path:
+        return self.home / "demo.duckdb"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key)
+
+
+def parse_keys(value: str | None) -> tuple[str, ...]:
+    """"NEW,OLD" -> ("NEW", "OLD"); blanks and whitespace dropped."""
+    if not value:
+        return ()
+    return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def _number(raw: str | None, default, kind, name: str):
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (got {raw!r}).") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero.")
+    return value

@@ -1,0 +1,363 @@
+"""Encrypted connection store: SQLAlchemy Core, SQLite by default, every row scoped by owner."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping
+
+import sqlalchemy as sa
+
+from olympus.config import Settings
+from olympus.connectors import connector_class, create_connector
+from olympus.crypto import Keyring, load_keyring, wrong_key_error
+from olympus.errors import ConfigError, OlympusError
+from olympus.store_db import connections, make_engine, migrate, query_log, write
+from olympus.store_db import now as _now
+
+
+class NotFound(OlympusError):
+    kind, title = "not_found", "Not found"
+    suggestion = "Check the name; list connections to see what exists."
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    """What callers see of a connection: never a secret, only which secret fields are set."""
+
+    id: str
+    owner: str
+    name: str
+    type: str
+    params: Mapping[str, Any]
+    secret_fields_set: tuple[str, ...]
+    is_active: bool
+    last_tested_at: datetime | None
+    last_test_status: str | None  # "ok" | "failed" | None (never tested / changed since)
+    last_test: Mapping[str, Any] | None
+    last_used: datetime | None
+    introspected_at: datetime | None
+    table_count: int | None
+    expose_data_to_llm: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def target(self) -> str:
+        """A short, secret-free description of where it points (host:port/db or a file)."""
+        p = self.params
+        if p.get("host"):
+            port = f":{p['port']}" if p.get("port") else ""
+            return f"{p['host']}{port}/{p.get('database') or ''}".rstrip("/")
+        return str(p.get("path") or p.get("account") or p.get("project") or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["params"], out["secret_fields_set"] = dict(self.params), list(self.secret_fields_set)
+        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class QueryLogEntry:
+    id: int
+    owner: str
+    connection_id: str | None
+    question: str | None
+    sql: str
+    status: str  # ok | refused | error
+    row_count: int | None
+    elapsed_ms: float | None
+    error: str | None
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.isoformat() if isinstance(v, datetime) else v
+                for k, v in asdict(self).items()}
+
+
+_RECORD_COLUMNS = [c for c in connections.c if c.name not in ("schema_json", "secrets_encrypted")]
+
+
+class Store:
+    """Connections and the query log; secrets leave only through `connector()`, decrypted."""
+
+    def __init__(self, url: str | None = None, *, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.url = url or self.settings.store_url
+        self.engine = make_engine(self.url)
+        self._keyring: Keyring | None = None
+        migrate(self.engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Store":
+        return cls(settings.store_url, settings=settings)
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ---- connections --------------------------------------------------------------------------
+    def list_connections(self, owner: str) -> list[ConnectionRecord]:
+        query = (sa.select(*_RECORD_COLUMNS).where(connections.c.owner == _owner(owner))
+                 .order_by(connections.c.name))
+        with self._read() as conn:
+            return [_record(row) for row in conn.execute(query)]
+
+    def get(self, owner: str, name_or_id: str) -> ConnectionRecord:
+        with self._read() as conn:
+            return _record(self._row(conn, owner, name_or_id, _RECORD_COLUMNS))
+
+    def add(self, owner: str, name: str, type: str, params: Mapping[str, Any], *,
+            test=None, expose_data_to_llm: bool = False) -> ConnectionRecord:
+        """Validate with the connector's own rules, encrypt its secrets, insert (name unique)."""
+        owner, name = _owner(owner), _name(name)
+        cls = connector_class(type)
+        public, secret = _split(cls, cls.validate(dict(params)))
+        now = _now()
+        row = {"id": str(uuid.uuid4()), "owner": owner, "name": name, "type": cls.type,
+               "params_json": _dumps(public), "secret_fields_json": _dumps(sorted(secret)),
+               "secrets_encrypted": self.keyring().encrypt(secret) if secret else None,
+               "is_active": True, "expose_data_to_llm": bool(expose_data_to_llm),
+               "created_at": now, "updated_at": now, **_test_values(test, now)}
+        with _unique_names(name), self._write() as conn:
+            self._check_free(conn, owner, name)
+            conn.execute(connections.insert().values(**row))
+        return self.get(owner, row["id"])
+
+    def update(self, owner: str, name_or_id: str, *, name: str | None = None,
+               params: Mapping[str, Any] | None = None, expose_data_to_llm: bool | None = None,
+               is_active: bool | None = None) -> ConnectionRecord:
+        """Change what is given; a blank secret keeps the stored one; new params reset test+schema."""
+        with _unique_names(name), self._write() as conn:
+            row = self._row(conn, owner, name_or_id, [connections])
+            values: dict[str, Any] = {"updated_at": _now()}
+            if name is not None and _name(name) != row.name:
+                self._check_free(conn, row.owner, _name(name))
+                values["name"] = _name(name)
+            if params is not None:
+                values.update(self._new_params(row, params))
+            if expose_data_to_llm is not None:
+                values["expose_data_to_llm"] = bool(expose_data_to_llm)
+            if is_active is not None:
+                values["is_active"] = bool(is_active)
+            conn.execute(connections.update().where(connections.c.id == row.id).values(**values))
+        return self.get(row.owner, row.id)
+
+    def _new_params(self, row, params: Mapping[str, Any]) -> dict[str, Any]:
+        cls = connector_class(row.type)
+        secret_names = set(cls.secret_fields())
+        old_public = json.loads(row.params_json)
+        old_secret = self.keyring().decrypt(row.secrets_encrypted) if row.secrets_encrypted else {}
+        merged = {**old_public, **{k: v for k, v in params.items() if k not in secret_names}}
+        for key in secret_names:
+            given = params.get(key)
+            merged[key] = given if given not in (None, "") else old_secret.get(key)
+        public, secret = _split(cls, cls.validate(merged))
+        if public == old_public and secret == old_secret:
+            return {}
+        return {"params_json": _dumps(public), "secret_fields_json": _dumps(sorted(secret)),
+                "secrets_encrypted": self.keyring().encrypt(secret) if secret else None,
+                "schema_json": None, "introspected_at": None, "table_count": None,
+                "last_tested_at": None, "last_test_status": None, "last_test_json": None}
+
+    def remove(self, owner: str, name_or_id: str) -> ConnectionRecord:
+        with self._write() as conn:
+            row = self._row(conn, owner, name_or_id, _RECORD_COLUMNS)
+            conn.execute(connections.delete().where(connections.c.id == row.id))
+        return _record(row)
+
+    def connector(self, owner: str, name_or_id: str, **options):
+        """The live connector with decrypted secrets (the only way secrets leave the store)."""
+        with self._read() as conn:
+            row = self._row(conn, owner, name_or_id, [connections])
+        return create_connector(row.type, self.params_with_secrets(row), **options)
+
+    def params_with_secrets(self, row) -> dict[str, Any]:
+        secret = self.keyring().decrypt(row.secrets_encrypted) if row.secrets_encrypted else {}
+        return {**json.loads(row.params_json), **secret}
+
+    # ---- status, schema, log ------------------------------------------------------------------
+    def record_test(self, owner: str, id: str, result) -> None:
+        self._set(owner, id, **_test_values(result, _now()))
+
+    def touch_used(self, owner: str, id: str) -> None:
+        self._set(owner, id, last_used=_now())
+
+    def save_schema(self, owner: str, id: str, snapshot: Mapping[str, Any]) -> None:
+        self._set(owner, id, schema_json=json.dumps(snapshot, default=str),
+                  introspected_at=_parse_ts(snapshot.get("introspected_at")) or _now(),
+                  table_count=len(snapshot.get("tables", [])))
+
+    def forget_schema(self, owner: str, id: str) -> None:
+        self._set(owner, id, schema_json=None, introspected_at=None, table_count=None)
+
+    def load_schema(self, owner: str, id: str) -> dict[str, Any] | None:
+        query = sa.select(connections.c.schema_json).where(
+            connections.c.owner == _owner(owner), connections.c.id == id)
+        with self._read() as conn:
+            blob = conn.execute(query).scalar()
+        return json.loads(blob) if blob else None
+
+    def log_query(self, owner: str, connection_id: str | None, *, question: str | None = None,
+                  sql: str, status: str, row_count: int | None = None,
+                  elapsed_ms: float | None = None, error: str | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(query_log.insert().values(
+                owner=_owner(owner), connection_id=connection_id, question=question, sql=sql,
+                status=status, row_count=row_count, elapsed_ms=elapsed_ms, error=error,
+                created_at=_now()))
+
+    def query_log(self, owner: str, *, limit: int = 50,
+                  connection_id: str | None = None) -> list[QueryLogEntry]:
+        query = sa.select(query_log).where(query_log.c.owner == _owner(owner))
+        if connection_id is not None:
+            query = query.where(query_log.c.connection_id == connection_id)
+        query = query.order_by(query_log.c.created_at.desc(), query_log.c.id.desc()).limit(limit)
+        with self._read() as conn:
+            return [QueryLogEntry(**{**row._asdict(), "created_at": _utc(row.created_at)})
+                    for row in conn.execute(query)]
+
+    # ---- keys ---------------------------------------------------------------------------------
+    def keyring(self) -> Keyring:
+        """Load (or, locally with nothing encrypted yet, create) the key; check it reads the store."""
+        if self._keyring is None:
+            sample = self._sample_token()
+            local = self.engine.dialect.name == "sqlite"
+            keyring = load_keyring(self.settings, may_generate=sample is None and local)
+            if sample is not None and not keyring.can_decrypt(sample):
+                raise wrong_key_error()
+            self._keyring = keyring
+        return self._keyring
+
+    def check_key(self) -> None:
+        """Fail early (SecretKeyError) if stored credentials exist and the key can't read them."""
+        if self._sample_token() is not None:
+            self.keyring()
+
+    def rotate_keys(self) -> int:
+        """Re-encrypt every row (all owners) with the newest key, in one transaction."""
+        keyring = self.keyring()
+        with self._write() as conn:
+            rows = conn.execute(sa.select(connections.c.id, connections.c.secrets_encrypted)
+                                .where(connections.c.secrets_encrypted.is_not(None))).all()
+            for row in rows:  # any unreadable row raises: the transaction rolls back, nothing changes
+                conn.execute(connections.update().where(connections.c.id == row.id)
+                             .values(secrets_encrypted=keyring.rotate(row.secrets_encrypted)))
+        return len(rows)
+
+    def _sample_token(self) -> str | None:
+        query = (sa.select(connections.c.secrets_encrypted)
+                 .where(connections.c.secrets_encrypted.is_not(None))
+                 .order_by(connections.c.updated_at.desc()).limit(1))
+        with self._read() as conn:
+            return conn.execute(query).scalar()
+
+    # ---- internals ----------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def _write(self):
+        return write(self.engine)
+
+    def _row(self, conn, owner: str, name_or_id: str, columns) -> Any:
+        owner, key = _owner(owner), str(name_or_id)
+        rows = conn.execute(sa.select(*columns).where(
+            connections.c.owner == owner,
+            sa.or_(connections.c.id == key, connections.c.name == key))).all()
+        if not rows:
+            names = conn.execute(sa.select(connections.c.name).where(connections.c.owner == owner)
+                                 .order_by(connections.c.name)).scalars().all()
+            existing = f"Existing connections: {', '.join(names)}." if names else \
+                "There are no connections yet."
+            raise NotFound(f"No connection named {key!r}. {existing}")
+        return next((r for r in rows if r.id == key), rows[0])
+
+    def _check_free(self, conn, owner: str, name: str) -> None:
+        taken = conn.execute(sa.select(connections.c.id).where(
+            connections.c.owner == owner, connections.c.name == name)).first()
+        if taken:
+            raise ConfigError(f"A connection named {name!r} already exists.",
+                              title="Name already used", suggestion="Pick another name.")
+
+    def _set(self, owner: str, id: str, **values) -> None:
+        with self._write() as conn:
+            done = conn.execute(connections.update().where(
+                connections.c.owner == _owner(owner), connections.c.id == id).values(**values))
+            if done.rowcount == 0:
+                raise NotFound(f"No connection with id {id!r}.")
+
+# ---- helpers# ---- helpers ------------------------------------------------------------------------------------
+def _split(cls, params: Mapping[str, Any]) -> tuple[dict, dict]:
+    secret_names = set(cls.secret_fields())
+    public = {k: v for k, v in params.items() if k not in secret_names}
+    secret = {k: v for k, v in params.items() if k in secret_names and v not in (None, "")}
+    return public, secret
+
+
+def _test_values(result, now: datetime) -> dict[str, Any]:
+    if result is None:
+        return {}
+    return {"last_tested_at": now, "last_test_status": "ok" if result.ok else "failed",
+            "last_test_json": _dumps(result.to_dict())}
+
+
+def _record(row) -> ConnectionRecord:
+    return ConnectionRecord(
+        id=row.id, owner=row.owner, name=row.name, type=row.type,
+        params=json.loads(row.params_json),
+        secret_fields_set=tuple(json.loads(row.secret_fields_json)),
+        is_active=bool(row.is_active), last_tested_at=_utc(row.last_tested_at),
+        last_test_status=row.last_test_status,
+        last_test=json.loads(row.last_test_json) if row.last_test_json else None,
+        last_used=_utc(row.last_used), introspected_at=_utc(row.introspected_at),
+        table_count=row.table_count, expose_data_to_llm=bool(row.expose_data_to_llm),
+        created_at=_utc(row.created_at), updated_at=_utc(row.updated_at))
+
+
+def _owner(owner: str) -> str:
+    if not owner or not str(owner).strip():
+        raise ConfigError("An owner is required for every connection operation.")
+    return str(owner)
+
+
+def _name(name: str) -> str:
+    name = str(name or "").strip()
+    if not name:
+        raise ConfigError("A connection needs a name.", suggestion="Enter a name, e.g. Analytics.")
+    if len(name) > 200:
+        raise ConfigError("Connection names are limited to 200 characters.")
+    return name
+
+
+@contextmanager
+def _unique_names(name: str | None) -> Iterator[None]:
+    """Two writers racing for one name: the database's UNIQUE(owner, name) has the last word."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise ConfigError(f"A connection named {str(name).strip()!r} already exists.",
+                          title="Name already used", suggestion="Pick another name.") from None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    try:
+        return _utc(datetime.fromisoformat(str(value))) if value else None
+    except ValueError:
+        return None

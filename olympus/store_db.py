@@ -1,0 +1,146 @@
+"""Store tables, versioned migrations and engine setup (SQLite: private file, WAL, busy timeout)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+
+from olympus.errors import ConfigError
+
+metadata = sa.MetaData()
+TS = sa.DateTime(timezone=True)
+
+# `owner` is an opaque scope id (today a user, later a space); memberships map users to owners.
+connections = sa.Table(
+    "connections", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(50), nullable=False),
+    sa.Column("params_json", sa.Text, nullable=False),  # non-secret parameters only
+    sa.Column("secret_fields_json", sa.Text, nullable=False),  # names of secrets that are set
+    sa.Column("secrets_encrypted", sa.Text),  # Fernet token of the JSON of the secret fields
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("last_tested_at", TS),
+    sa.Column("last_test_status", sa.String(20)),
+    sa.Column("last_test_json", sa.Text),
+    sa.Column("last_used", TS),
+    sa.Column("schema_json", sa.Text),
+    sa.Column("introspected_at", TS),
+    sa.Column("table_count", sa.Integer),
+    sa.Column("expose_data_to_llm", sa.Boolean, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("owner", "name", name="uq_connections_owner_name"),
+)
+query_log = sa.Table(
+    "query_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("connection_id", sa.String(36)),
+    sa.Column("question", sa.Text),
+    sa.Column("sql", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("row_count", sa.Integer),
+    sa.Column("elapsed_ms", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_query_log_owner_created", "owner", "created_at"),
+)
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", TS, nullable=False),
+)
+
+
+def _v1_create(conn: sa.Connection) -> None:
+    metadata.create_all(conn)
+
+
+# Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
+# (always the newest shape) and stamped with the newest version; older stores run what they lack.
+MIGRATIONS: list = [_v1_create]
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Create a new store at the newest version, or run the migrations an older one lacks."""
+    latest = len(MIGRATIONS)
+    with engine.connect() as conn:
+        if version(conn) == latest:
+            return
+    with write(engine) as conn:
+        if conn.dialect.name == "postgresql":  # several replicas may start at once
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7301955)"))
+        current = version(conn)
+        if current > latest:
+            raise ConfigError(f"This store has schema version {current}; this Olympus knows "
+                              f"up to {latest}.", suggestion="Upgrade Olympus.")
+        if current == 0:
+            metadata.create_all(conn)
+            conn.execute(schema_version.insert().values(version=latest, applied_at=now()))
+            return
+        for number in range(current + 1, latest + 1):
+            MIGRATIONS[number - 1](conn)
+            conn.execute(schema_version.insert().values(version=number, applied_at=now()))
+
+
+def version(conn) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+
+
+@contextmanager
+def write(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
+    with engine.connect() as conn:
+        conn.execution_options(olympus_write=True)
+        with conn.begin():
+            yield conn
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---- engine -------------------------------------------------------------------------------------
+def make_engine(url: str) -> sa.Engine:
+    """SQLite: private file, WAL, busy timeout, BEGIN IMMEDIATE for writes. Others: pooled."""
+    parsed = sa.make_url(str(url).replace("postgres://", "postgresql://", 1))
+    if parsed.get_backend_name() != "sqlite":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    if parsed.database and parsed.database != ":memory:":
+        _private_file(Path(parsed.database).expanduser())
+    engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the store file (and its directory) readable by this user only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # WAL/SHM inherit this mode
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
+    cursor = dbapi_conn.cursor()
+    for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = NORMAL",
+                   "foreign_keys = ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("olympus_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
