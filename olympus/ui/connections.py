@@ -1,0 +1,204 @@
+"""Connections page: cards with status, add (test first), edit, re-test and delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from olympus.connectors import connector_class
+from olympus.store import ConnectionRecord
+from olympus.ui import forms, resources, state, widgets
+from olympus.ui.widgets import ICONS
+from olympus.workspace import Workspace
+
+ADD = "add_conn"
+
+
+def render() -> None:
+    config = resources.settings()
+    ws = resources.workspace(config)
+    widgets.header("Connections", ICONS["connections"],
+                   "Databases Olympus can query. Credentials are encrypted at rest; "
+                   "every query runs read-only.")
+    flash = state.pop(ws.owner, "flash")
+    if flash:
+        st.success(flash, icon=ICONS["ok"])
+    records, err = widgets.guarded(ws.connections)
+    if err is not None:
+        return
+    if not records:
+        st.info("No connections yet. Add your first one below.", icon=ICONS["connections"])
+    for record in records:
+        card(ws, record)
+    st.space("small")
+    with st.expander("Add a connection", icon=ICONS["add"], expanded=not records or
+                     bool(state.get(ws.owner, "adding"))):
+        add_form(ws)
+
+
+# ---- cards ----------------------------------------------------------------------------------
+def card(ws: Workspace, record: ConnectionRecord) -> None:
+    with st.container(border=True, key=f"card_{record.id}"):
+        left, middle, right = st.columns([4, 3, 4], vertical_alignment="center")
+        with left:
+            st.markdown(f"#### {widgets.type_icon(record.type)} {record.name}")
+            st.caption(f"{widgets.type_label(record.type)} · `{record.target or '—'}`")
+        with middle:
+            widgets.status_badge(record)
+            tables = ("schema not read yet" if record.table_count is None
+                      else f"{record.table_count:,} tables")
+            st.caption(f"{tables} · last used {widgets.ago(record.last_used)}")
+        with right, st.container(horizontal=True, horizontal_alignment="right"):
+            test = st.button("Test", icon=ICONS["test"], key=f"test_{record.id}")
+            if st.button("Edit", icon=ICONS["edit"], key=f"edit_{record.id}"):
+                _toggle(ws.owner, "editing", record.id)
+            if st.button("Delete", icon=ICONS["delete"], key=f"del_{record.id}"):
+                _toggle(ws.owner, "deleting", record.id)
+        if test:
+            retest(ws, record)
+        shown = state.get(ws.owner, f"tested:{record.id}")
+        if shown is not None:
+            _test_message(shown)
+        if state.get(ws.owner, "deleting") == record.id:
+            confirm_delete(ws, record)
+        if state.get(ws.owner, "editing") == record.id:
+            edit_form(ws, record)
+
+
+def _toggle(owner: str, what: str, record_id: str) -> None:
+    state.put(owner, what, None if state.get(owner, what) == record_id else record_id)
+    st.rerun()
+
+
+def retest(ws: Workspace, record: ConnectionRecord) -> None:
+    with st.spinner(f"Testing {record.name}…"):
+        result, err = widgets.guarded(lambda: ws.test_connection(record.name))
+    if err is None:
+        state.put(ws.owner, f"tested:{record.id}", result)
+        st.rerun()
+
+
+def _test_message(result) -> None:
+    if result.ok:
+        st.success(f"Connection works · {widgets.test_summary(result)}", icon=ICONS["ok"])
+    else:
+        widgets.error_box(result.error)
+
+
+def confirm_delete(ws: Workspace, record: ConnectionRecord) -> None:
+    st.warning(f"Delete **{record.name}**? Its saved credentials and cached schema are removed; "
+               "the database itself is not touched.", icon=ICONS["delete"])
+    yes, no, _ = st.columns([2, 2, 6])
+    if yes.button("Delete connection", type="primary", key=f"del_yes_{record.id}"):
+        _, err = widgets.guarded(lambda: ws.remove_connection(record.name))
+        if err is None:
+            state.put(ws.owner, "deleting", None)
+            state.put(ws.owner, "flash", f"Deleted {record.name}.")
+            st.rerun()
+    if no.button("Cancel", key=f"del_no_{record.id}"):
+        _toggle(ws.owner, "deleting", record.id)
+
+
+# ---- edit -----------------------------------------------------------------------------------
+def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
+    cls = connector_class(record.type)
+    prefix = f"edit_{record.id}"
+    errors = state.get(ws.owner, f"{prefix}:errors") or {}
+    with st.form(prefix, border=False):
+        st.markdown(f"**Edit {record.name}** · blank secret fields keep their saved values")
+        name = st.text_input("Name *", value=record.name, key=f"{prefix}:name")
+        raw = forms.field_inputs(cls, key=prefix, current=record.params,
+                                 secrets_set=record.secret_fields_set, errors=errors)
+        expose = st.checkbox("Allow result rows to be sent to the LLM",
+                             value=record.expose_data_to_llm, key=f"{prefix}:expose")
+        _form_error(errors)
+        save = st.form_submit_button("Save and test", type="primary", icon=ICONS["ok"])
+    if not save:
+        return
+    params, errors = forms.collect(cls, raw, editing=True)
+    if not name.strip():
+        errors["name"] = "Enter a name."
+    if errors:
+        state.put(ws.owner, f"{prefix}:errors", errors)
+        st.rerun()
+    state.pop(ws.owner, f"{prefix}:errors")
+    updated, err = widgets.guarded(lambda: ws.update_connection(
+        record.name, new_name=name.strip() if name.strip() != record.name else None,
+        params=params, expose_data_to_llm=expose))
+    if err is not None:
+        return
+    with st.spinner("Testing the updated connection…"):
+        result, _ = widgets.guarded(lambda: ws.test_connection(updated.name))
+    state.put(ws.owner, "editing", None)
+    if result is not None:
+        state.put(ws.owner, f"tested:{record.id}", result)
+    state.put(ws.owner, "flash", f"Saved {updated.name}.")
+    st.rerun()
+
+
+def _form_error(errors: dict) -> None:
+    if errors.get("_form"):
+        st.error(errors["_form"], icon=ICONS["failed"])
+    if errors.get("name"):
+        st.markdown(f":red[:material/error: {errors['name']}]")
+
+
+# ---- add ------------------------------------------------------------------------------------
+def add_form(ws: Workspace) -> None:
+    types = forms.available_types()
+    type_ = st.selectbox("Database type", types, key=f"{ADD}:type",
+                         format_func=widgets.type_label)
+    cls = connector_class(type_)
+    errors = state.get(ws.owner, f"{ADD}:errors") or {}
+    with st.form(ADD, border=False):
+        name = st.text_input("Name *", key=f"{ADD}:name", placeholder="e.g. Analytics warehouse")
+        if errors.get("name"):
+            st.markdown(f":red[:material/error: {errors['name']}]")
+        raw = forms.field_inputs(cls, key=f"{ADD}:{type_}", errors=errors)
+        expose = st.checkbox("Allow result rows to be sent to the LLM", key=f"{ADD}:expose",
+                             help="Off: only the schema and your question leave this machine.")
+        untested = st.checkbox("Save even if the connection test fails", key=f"{ADD}:untested")
+        if errors.get("_form"):
+            st.error(errors["_form"], icon=ICONS["failed"])
+        with st.container(horizontal=True):
+            test = st.form_submit_button("Test connection", icon=ICONS["test"])
+            save = st.form_submit_button("Save connection", type="primary", icon=ICONS["add"])
+    if test or save:
+        state.put(ws.owner, "adding", True)
+        submit_add(ws, cls, name, raw, save=save, untested=untested, expose=expose)
+
+
+def submit_add(ws: Workspace, cls, name: str, raw: dict, *, save: bool, untested: bool,
+               expose: bool) -> None:
+    params, errors = forms.collect(cls, raw)
+    if save and not name.strip():
+        errors["name"] = "Enter a name for this connection."
+    elif save and name.strip() in {r.name for r in ws.connections()}:
+        errors["name"] = f"A connection named {name.strip()!r} already exists."
+    state.put(ws.owner, f"{ADD}:errors", errors or None)
+    if errors:
+        st.rerun()
+    if not save:
+        with st.spinner("Testing connection…"):
+            result, _ = widgets.guarded(
+                lambda: forms.probe(cls, params, timeout_s=ws.settings.statement_timeout_s))
+        if result is not None:
+            _test_message(result)
+        return
+    with st.spinner("Testing and saving…"):
+        saved, err = widgets.guarded(lambda: ws.add_connection(
+            name.strip(), cls.type, params, test_first=True, save_untested=untested,
+            expose_data_to_llm=expose))
+    if err is not None:
+        return
+    record, result = saved
+    if record is None:
+        _test_message(result)
+        st.warning("Not saved: the connection test failed. Fix the settings, or tick "
+                   "“Save even if the connection test fails”.", icon=ICONS["failed"])
+        return
+    forms.clear_inputs(f"{ADD}:")
+    state.put(ws.owner, "adding", None)
+    note = f" ({widgets.test_summary(result)})" if result is not None and result.ok else \
+        " without a working test"
+    state.put(ws.owner, "flash", f"Saved {record.name}{note}.")
+    st.rerun()

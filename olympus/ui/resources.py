@@ -1,0 +1,152 @@
+"""Cached resources, always keyed by owner: the store, pooled connectors and schema snapshots.
+
+Rules that keep one user's data away from another (streamlit#7709 / #14077):
+- every cache key starts with the owner, and the owner comes from the server side (settings, or
+  st.user once auth is on), never from a widget;
+- query results are never cached globally; they live in the session (olympus.ui.state);
+- secrets are never part of a key in clear: connectors are keyed by the connector's fingerprint
+  (a SHA-256 digest of its parameters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any, Callable
+
+import streamlit as st
+
+from olympus.config import Settings
+from olympus.connectors import Connector
+from olympus.store import ConnectionRecord, Store
+from olympus.workspace import Workspace
+
+SCHEMA_TTL_S = 6 * 3600  # memory copy; the store keeps the snapshot (24 h TTL) across restarts
+
+
+# ---- settings and owner ---------------------------------------------------------------------
+def secrets_overrides() -> dict[str, Any]:
+    """Top-level values of .streamlit/secrets.toml (same names as the environment variables)."""
+    try:
+        return {k: v for k, v in st.secrets.to_dict().items() if not isinstance(v, dict)}
+    except Exception:  # no secrets file: the environment alone decides
+        return {}
+
+
+def settings() -> Settings:
+    """Settings for this run: environment, then Streamlit secrets."""
+    return Settings.from_env(overrides=secrets_overrides())
+
+
+def current_owner(config: Settings | None = None) -> str:
+    """Whose data this session sees: the signed-in user once auth is on, else Settings.owner."""
+    try:
+        if st.user.is_logged_in:
+            return f"user:{st.user.get('email') or st.user.get('sub')}"
+    except Exception:  # auth not configured in this deployment
+        pass
+    return (config or settings()).owner
+
+
+# ---- store ----------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, on_release=lambda store: store.dispose())
+def _store(store_url: str, home: str, keys_digest: str, _settings: Settings) -> Store:
+    return Store.from_settings(_settings)
+
+
+def store(config: Settings) -> Store:
+    """One Store (engine pool) per store URL, home and key set; keys enter the key as a digest."""
+    digest = hashlib.sha256("\n".join(config.secret_keys).encode()).hexdigest()[:16]
+    return _store(config.store_url, str(config.home), digest, config)
+
+
+# ---- pooled connectors ----------------------------------------------------------------------
+def _release(connector: Connector) -> None:
+    connector.dispose()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release, max_entries=256)
+def _pooled(owner: str, connection_id: str, fingerprint: str,
+            _build: Callable[[], Connector]) -> Connector:
+    return _build()
+
+
+class CachedConnectors:
+    """Workspace connector factory: one pool per (owner, connection, fingerprint), shared by
+    every session of that owner; a new fingerprint (edited parameters) releases the old pool."""
+
+    def __init__(self) -> None:
+        self._current: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, owner: str, connection_id: str, fingerprint: str,
+                 build: Callable[[], Connector]) -> Connector:
+        with self._lock:
+            previous = self._current.get((owner, connection_id))
+            self._current[(owner, connection_id)] = fingerprint
+        if previous is not None and previous != fingerprint:
+            _pooled.clear(owner, connection_id, previous, None)
+        return _pooled(owner, connection_id, fingerprint, build)
+
+    def invalidate(self, owner: str, connection_id: str) -> None:
+        """Edit or delete: dispose the connection's pool (on_release) and forget its schema."""
+        with self._lock:
+            fingerprint = self._current.pop((owner, connection_id), None)
+        if fingerprint is not None:
+            _pooled.clear(owner, connection_id, fingerprint, None)
+        _snapshot.clear()
+        _table_index.clear()
+
+
+CONNECTORS = CachedConnectors()
+
+
+def workspace(config: Settings | None = None, owner: str | None = None) -> Workspace:
+    """This session's Workspace: cheap to build per run; pools and schema come from the caches."""
+    config = config or settings()
+    return Workspace(store(config), owner or current_owner(config), settings=config,
+                     connector_factory=CONNECTORS)
+
+
+# ---- schema snapshots -----------------------------------------------------------------------
+def _stamp(record: ConnectionRecord) -> str:
+    return record.introspected_at.isoformat() if record.introspected_at else ""
+
+
+@st.cache_data(ttl=SCHEMA_TTL_S, max_entries=64, show_spinner=False)
+def _snapshot(owner: str, connection_id: str, introspected_at: str,
+              _ws: Workspace) -> dict[str, Any]:
+    return _ws.schema(connection_id)
+
+
+def snapshot(ws: Workspace, record: ConnectionRecord) -> dict[str, Any]:
+    """The schema snapshot, read through st.cache_data keyed by owner + id + introspected_at."""
+    if not record.introspected_at:  # first look: introspect, then later runs hit the cache
+        return ws.schema(record.id)
+    return _snapshot(ws.owner, record.id, _stamp(record), ws)
+
+
+@st.cache_data(ttl=SCHEMA_TTL_S, max_entries=64, show_spinner=False)
+def _table_index(owner: str, connection_id: str, introspected_at: str, _snap: dict):
+    import pandas as pd
+
+    rows = [{"schema": t["schema"], "table": t["name"], "kind": t.get("kind") or "table",
+             "columns": len(t.get("columns", [])), "rows": t.get("row_count_estimate"),
+             "description": (t.get("description") or "").strip(),
+             "_cols": " ".join(c["name"].lower() for c in t.get("columns", []))}
+            for t in _snap.get("tables", [])]
+    frame = pd.DataFrame(rows, columns=["schema", "table", "kind", "columns", "rows",
+                                        "description", "_cols"])
+    return frame.sort_values(["schema", "table"], ignore_index=True)
+
+
+def table_index(ws: Workspace, record: ConnectionRecord, snap: dict):
+    """One row per table (for search and paging), cached like the snapshot it comes from."""
+    stamp = snap.get("introspected_at") or _stamp(record)
+    return _table_index(ws.owner, record.id, stamp, snap)
+
+
+def forget_schema_cache() -> None:
+    """After a refresh: the next read builds from the new snapshot."""
+    _snapshot.clear()
+    _table_index.clear()

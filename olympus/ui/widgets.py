@@ -1,0 +1,164 @@
+"""Shared widgets: page chrome, errors, connection status and pickers, time formatting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar
+
+import streamlit as st
+
+from olympus.connectors import connector_class
+from olympus.errors import OlympusError, UnknownError
+from olympus.store import ConnectionRecord
+
+T = TypeVar("T")
+
+ICONS = {
+    "home": ":material/home:", "connections": ":material/cable:",
+    "schema": ":material/account_tree:", "ask": ":material/forum:",
+    "ok": ":material/check_circle:", "failed": ":material/error:",
+    "untested": ":material/help:", "table": ":material/table:", "view": ":material/visibility:",
+    "refresh": ":material/refresh:", "run": ":material/play_arrow:", "add": ":material/add:",
+    "edit": ":material/edit:", "delete": ":material/delete:", "test": ":material/bolt:",
+    "download": ":material/download:", "sql": ":material/code:", "llm": ":material/smart_toy:",
+    "history": ":material/history:", "key": ":material/key:", "link": ":material/link:",
+}
+PAGES = {"connections": "pages/1_Connections.py",
+         "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py"}
+
+
+def page_setup(title: str, icon: str) -> None:
+    """Page config + the brand in the sidebar; safe to call again from app.py's navigation."""
+    st.set_page_config(page_title=f"{title} · Olympus", page_icon=icon, layout="wide",
+                       initial_sidebar_state="expanded")
+
+
+def header(title: str, icon: str, caption: str | None = None) -> None:
+    st.title(f"{icon} {title}", anchor=False)
+    if caption:
+        st.caption(caption)
+
+
+def nav_link(page: str, label: str, icon: str | None = None, **kwargs: Any) -> None:
+    """A link to another page; renders as text when the page isn't registered (standalone tests)."""
+    try:
+        st.page_link(PAGES[page], label=label, icon=icon or ICONS.get(page), **kwargs)
+    except Exception:  # e.g. a page run on its own outside st.navigation
+        st.markdown(f"{icon or ICONS.get(page, '')} {label}")
+
+
+# ---- errors ---------------------------------------------------------------------------------
+def as_error(exc: BaseException | dict | None) -> dict:
+    """Any failure -> the fields users see; unexpected exceptions never show a traceback."""
+    if isinstance(exc, dict):
+        return exc
+    if isinstance(exc, OlympusError):
+        return exc.to_dict()
+    return UnknownError(f"{type(exc).__name__}: {str(exc)[:300]}").to_dict()
+
+
+def error_box(exc: BaseException | dict, *, show_sql: bool = True) -> None:
+    """Type, title, message, suggestion and the SQL: the QueryErrorDisplay design."""
+    err = as_error(exc)
+    with st.container(border=True, key=None):
+        st.error(f"**{err.get('title') or 'Error'}** · {err.get('message') or ''}",
+                 icon=ICONS["failed"])
+        if err.get("suggestion"):
+            st.markdown(f":material/lightbulb: **What to do:** {err['suggestion']}")
+        st.caption(f"Error type: `{err.get('type') or 'unknown'}`")
+        if show_sql and err.get("sql"):
+            st.code(err["sql"], language="sql")
+
+
+def guarded(action: Callable[[], T], *, show_sql: bool = True) -> tuple[T | None, dict | None]:
+    """Run an action; an error becomes a shown error box and (None, error) instead of a trace."""
+    try:
+        return action(), None
+    except Exception as exc:  # every failure is shown as a mapped error
+        err = as_error(exc)
+        error_box(err, show_sql=show_sql)
+        return None, err
+
+
+# ---- connections ----------------------------------------------------------------------------
+def ago(moment: datetime | None) -> str:
+    """'just now', '5 min ago', '3 h ago', '2 d ago' or a date."""
+    if moment is None:
+        return "never"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    seconds = (datetime.now(timezone.utc) - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    return moment.strftime("%Y-%m-%d")
+
+
+def type_icon(type_: str) -> str:
+    try:
+        return connector_class(type_).icon
+    except Exception:
+        return ":material/database:"
+
+
+def type_label(type_: str) -> str:
+    try:
+        return connector_class(type_).label
+    except Exception:
+        return type_
+
+
+def status_badge(record: ConnectionRecord) -> None:
+    """Green/red/grey badge with when it was last tested."""
+    when = ago(record.last_tested_at)
+    if record.last_test_status == "ok":
+        st.badge(f"Connected · {when}", icon=ICONS["ok"], color="green")
+    elif record.last_test_status == "failed":
+        st.badge(f"Failed · {when}", icon=ICONS["failed"], color="red")
+    else:
+        st.badge("Not tested", icon=ICONS["untested"], color="gray")
+
+
+def test_summary(result: Any) -> str:
+    """'PostgreSQL 16.2 · db · 12 ms' from a TestResult or its dict."""
+    data = result.to_dict() if hasattr(result, "to_dict") else dict(result or {})
+    parts = [data.get("server_version"), data.get("database")]
+    if data.get("latency_ms") is not None:
+        parts.append(f"{data['latency_ms']:.0f} ms")
+    return " · ".join(str(p) for p in parts if p)
+
+
+def connection_picker(records: list[ConnectionRecord], selected: str | None, *,
+                      key: str, on_change: Callable[[], None] | None = None,
+                      label: str = "Connection") -> str | None:
+    """A selectbox of this owner's connections; returns the chosen name."""
+    names = [r.name for r in records]
+    if not names:
+        return None
+    by_name = {r.name: r for r in records}
+    index = names.index(selected) if selected in names else 0
+    return st.selectbox(label, names, index=index, key=key, on_change=on_change,
+                        format_func=lambda n: f"{n}  ·  {type_label(by_name[n].type)}")
+
+
+def no_connections() -> None:
+    st.info("No connections yet. Add one on the Connections page.", icon=ICONS["connections"])
+    nav_link("connections", "Go to Connections")
+
+
+def llm_status(config: Any) -> None:
+    """Which model answers questions, or how to configure one."""
+    if config.llm_configured:
+        where = f" at {config.openai_base_url}" if config.openai_base_url else " (OpenAI)"
+        st.markdown(f"{ICONS['llm']} **LLM:** `{config.openai_model}`{where}")
+    else:
+        st.markdown(
+            f"{ICONS['llm']} **No LLM configured** — SQL mode works without one. To ask in plain "
+            "English, set `OPENAI_API_KEY` (and optionally `OLYMPUS_MODEL`, `OPENAI_BASE_URL` for "
+            "Azure, Ollama or vLLM) in `.streamlit/secrets.toml` or the environment, then "
+            "restart the app.")

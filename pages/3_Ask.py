@@ -1,0 +1,7 @@
+"""Ask: a chat bound to one connection; plain English with an LLM, or SQL directly."""
+
+from olympus.ui import ask
+from olympus.ui.widgets import ICONS, page_setup
+
+page_setup("Ask", ICONS["ask"])
+ask.render()

@@ -1,0 +1,98 @@
+"""A person's first visit, in real Chromium: home -> Connections -> Schema -> Ask on the demo."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MONTHLY = ("SELECT date_trunc('month', origination_date) AS month, count(*) AS loans "
+           "FROM loans GROUP BY 1 ORDER BY 1")
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Streamlit shows a 'Running' status widget while the script runs; wait until it's gone."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def go(page, label: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()
+    page.locator("h1", has_text=label).wait_for()
+    wait_idle(page)
+
+
+def shot(page, artifacts_dir, name: str) -> None:
+    """Whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 120, 900), 6000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts_dir / f"e2e-{name}.png"))
+    page.set_viewport_size(size)
+
+
+def test_first_visit_home_connections_schema_ask(page, streamlit_server, artifacts_dir):
+    page.set_default_timeout(60_000)  # the first start builds the demo database
+    page.goto(streamlit_server["url"])
+    page.get_by_text("created a demo database").wait_for()
+    wait_idle(page, 60_000)
+    main = page.locator('[data-testid="stMain"]')
+    assert "Connected" in main.inner_text()
+    assert page.get_by_text("No LLM configured").is_visible()
+    assert page.locator("a", has_text="Ask a question").is_visible()
+    shot(page, artifacts_dir, "1-home")
+
+    go(page, "Connections")
+    card = main.locator('[class*="st-key-card_"]', has_text="Demo").first
+    assert "DuckDB" in card.inner_text() and "8 tables" in card.inner_text()
+    page.get_by_role("button", name=re.compile("Test")).first.click()
+    page.get_by_text("Connection works").wait_for()
+    assert "DuckDB v1" in main.inner_text() or "DuckDB 1" in main.inner_text()
+    shot(page, artifacts_dir, "2-connections")
+
+    go(page, "Schema")
+    assert "8 tables and views" in main.inner_text()
+    page.get_by_placeholder("Tables that have a column like").fill("outstanding_principal")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 match").wait_for()
+    page.locator("h3", has_text="main.loans").wait_for()
+    wait_idle(page)
+    assert page.locator('[data-testid="stGraphVizChart"] svg').first.is_visible()
+    assert "branches" in page.locator('[data-testid="stGraphVizChart"]').inner_text()
+    page.get_by_role("button", name=re.compile("Preview 50 rows")).click()
+    page.get_by_text(re.compile(r"50 rows · \d+ ms")).wait_for()
+    wait_idle(page)
+    shot(page, artifacts_dir, "3-schema")
+
+    go(page, "Ask")
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(MONTHLY)
+    box.press("Enter")
+    page.get_by_text(re.compile(r"\d+ rows · 2 columns")).wait_for()
+    wait_idle(page)
+    assert page.get_by_text("SQL · Demo").first.is_visible()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for()
+    chart.locator("canvas, svg").first.wait_for()
+    assert chart.bounding_box()["height"] > 150
+    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    assert page.get_by_role("button", name=re.compile("Download CSV")).is_visible()
+    facts = page.get_by_text(re.compile(r"\d+ rows · 2 columns")).first.inner_text()
+    rows = int(re.search(r"([\d,]+) rows", facts).group(1).replace(",", ""))
+    assert 70 <= rows <= 90  # 2019-2025 monthly: one row per month
+    shot(page, artifacts_dir, "4-ask-result")
+
+    box.fill("DELETE FROM loans")
+    box.press("Enter")
+    page.get_by_text("Statement refused").wait_for()
+    wait_idle(page)
+    assert page.get_by_text("What to do:").last.is_visible()
+    history = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "DELETE FROM loans" in history and "date_trunc" in history
+    shot(page, artifacts_dir, "5-ask-refused")

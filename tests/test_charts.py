@@ -1,0 +1,143 @@
+"""Chart choice from column types, spec validation, and Altair rendering (data only, no code)."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from olympus import charts
+from olympus.charts import ChartSpec, ChartSpecError
+
+
+def result_of(table: pa.Table):
+    """A QueryResult-shaped object built the way the runner builds one (Arrow-backed pandas)."""
+    return SimpleNamespace(columns=tuple(table.column_names),
+                           types=tuple(str(t) for t in table.schema.types),
+                           df=table.to_pandas(types_mapper=pd.ArrowDtype),
+                           row_count=table.num_rows)
+
+
+MONTHS = pa.array(["2024-01-01", "2024-02-01", "2024-03-01"]).cast(pa.date32())
+
+
+@pytest.mark.parametrize("columns,types,rows,expected", [
+    (("month", "loans"), ("date32[day]", "int64"), 24, ChartSpec("line", "month", "loans")),
+    (("ts", "amount"), ("timestamp[us, tz=UTC]", "decimal128(14, 2)"), 5,
+     ChartSpec("line", "ts", "amount")),
+    (("region", "loans"), ("string", "int64"), 5, ChartSpec("bar", "region", "loans")),
+    (("branch_id", "loans"), ("int32", "int64"), 5, ChartSpec("bar", "branch_id", "loans")),
+    (("rate", "amount"), ("double", "decimal128(14, 2)"), 100,
+     ChartSpec("scatter", "rate", "amount")),
+    (("total",), ("int64",), 1, ChartSpec("metric", y="total")),
+    (("avg_rate", "n"), ("double", "int64"), 1, ChartSpec("metric", y="avg_rate")),
+])
+def test_suggest_picks_chart_from_column_types(columns, types, rows, expected):
+    assert charts.suggest(columns, types, rows) == expected
+
+
+@pytest.mark.parametrize("columns,types,rows", [
+    (("name", "city"), ("string", "string"), 10),  # no measure
+    (("loans",), ("int64",), 0),  # empty result
+    (("loans",), ("int64",), 10),  # one measure, many rows, nothing to plot it against
+])
+def test_suggest_returns_none_when_a_table_is_better(columns, types, rows):
+    assert charts.suggest(columns, types, rows) is None
+
+
+def test_line_splits_by_a_category_only_when_it_has_few_values():
+    cols, types = ("month", "region", "loans"), ("date32[day]", "string", "int64")
+    few = charts.suggest(cols, types, 30, cardinality={"region": 5})
+    many = charts.suggest(cols, types, 3000, cardinality={"region": 500})
+    assert few == ChartSpec("line", "month", "loans", color="region")
+    assert many == ChartSpec("line", "month", "loans", color=None)
+
+
+def test_bar_colours_by_the_second_category():
+    spec = charts.suggest(("region", "product", "loans"), ("string", "string", "int64"), 20,
+                          cardinality={"region": 5, "product": 4})
+    assert spec == ChartSpec("bar", "region", "loans", color="product")
+
+
+def test_suggest_for_a_result_counts_distinct_values():
+    table = pa.table({"month": pa.concat_arrays([MONTHS, MONTHS]),
+                      "region": ["East"] * 3 + ["West"] * 3, "loans": [1, 2, 3, 4, 5, 6]})
+    assert charts.suggest_for(result_of(table)) == ChartSpec("line", "month", "loans", "region")
+
+
+def test_validate_rejects_unknown_columns_and_marks():
+    cols = ["month", "loans"]
+    with pytest.raises(ChartSpecError, match="'amount'"):
+        charts.validate({"mark": "line", "x": "month", "y": "amount"}, cols)
+    with pytest.raises(ChartSpecError, match="'region'"):
+        charts.validate(ChartSpec("bar", "month", "loans", color="region"), cols)
+    with pytest.raises(ChartSpecError, match="pie"):
+        charts.validate({"mark": "pie", "x": "month", "y": "loans"}, cols)
+    with pytest.raises(ChartSpecError, match="needs x and y"):
+        charts.validate({"mark": "bar", "y": "loans"}, cols)
+    with pytest.raises(ChartSpecError, match="Unknown chart setting"):
+        charts.validate({"mark": "bar", "x": "month", "y": "loans", "transform": "exec"}, cols)
+
+
+def test_validate_accepts_an_llm_style_dict_and_normalises_the_mark():
+    spec = charts.validate({"mark": "Point", "x": "a", "y": "b", "color": ""}, ["a", "b"])
+    assert spec == ChartSpec("scatter", "a", "b", None)
+    err = ChartSpecError("x")
+    assert err.to_dict()["type"] == "chart_spec" and err.title == "Invalid chart"
+
+
+def test_altair_line_chart_spec_has_temporal_x_and_plain_json_data():
+    table = pa.table({"month": MONTHS, "amount": pa.array([1.5, 2.25, None]).cast(
+        pa.decimal128(14, 2))})
+    res = result_of(table)
+    chart = charts.to_altair(ChartSpec("line", "month", "amount"), res.df,
+                             dict(zip(res.columns, res.types)))
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "line"
+    assert spec["encoding"]["x"] == {"field": "month", "type": "temporal", "title": "Month"}
+    assert spec["encoding"]["y"]["type"] == "quantitative"
+    rows = next(iter(spec["datasets"].values()))
+    json.dumps(spec)  # decimals and dates became JSON-friendly values
+    assert [r["amount"] for r in rows][:2] == [1.5, 2.25]
+
+
+def test_altair_bar_sorts_categories_and_turns_horizontal_when_many():
+    few = pa.table({"region": ["a", "b", "c"], "n": [3, 1, 2]})
+    many = pa.table({"city": [f"c{i}" for i in range(30)], "n": list(range(30))})
+    spec = charts.to_altair(ChartSpec("bar", "region", "n"), result_of(few).df).to_dict()
+    assert spec["encoding"]["x"]["field"] == "region" and spec["encoding"]["x"]["sort"] == "-y"
+    spec = charts.to_altair(ChartSpec("bar", "city", "n"), result_of(many).df).to_dict()
+    assert spec["encoding"]["y"]["field"] == "city" and spec["encoding"]["x"]["field"] == "n"
+
+
+def test_altair_scatter_and_colour_and_metric():
+    table = pa.table({"x": [1.0, 2.0], "y": [3, 4], "g": ["p", "q"]})
+    df = result_of(table).df
+    spec = charts.to_altair(ChartSpec("scatter", "x", "y", "g"), df).to_dict()
+    assert spec["mark"]["type"] == "circle"
+    assert spec["encoding"]["color"]["field"] == "g"
+    metric = charts.to_altair(ChartSpec("metric", y="y"), df).to_dict()
+    assert metric["mark"]["type"] == "text" and metric["encoding"]["text"]["field"] == "y"
+
+
+def test_to_altair_refuses_an_invalid_spec():
+    df = result_of(pa.table({"a": [1]})).df
+    with pytest.raises(ChartSpecError):
+        charts.to_altair(ChartSpec("line", "a", "nope"), df)
+
+
+def test_chart_data_is_capped():
+    table = pa.table({"i": list(range(charts.CHART_ROW_CAP + 50)), "v": [1.0] * (
+        charts.CHART_ROW_CAP + 50)})
+    spec = charts.to_altair(ChartSpec("scatter", "i", "v"), result_of(table).df).to_dict()
+    assert len(next(iter(spec["datasets"].values()))) == charts.CHART_ROW_CAP
+
+
+def test_axis_choices_keep_measures_on_y():
+    choices = charts.axis_choices(("month", "region", "loans"),
+                                  ("date32[day]", "string", "int64"), "bar")
+    assert choices["y"] == ["loans"] and choices["x"][0] == "month"
+    assert "loans" not in choices["color"]

@@ -1,0 +1,44 @@
+"""Small AppTest helpers: find widgets by label, read everything a person would see."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+
+def button(at: AppTest, label: str, nth: int = 0):
+    found = [b for b in at.button if b.label == label]
+    assert len(found) > nth, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[nth]
+
+
+def shown(at: AppTest) -> str:
+    """All text elements (markdown, alerts, captions, code, badges), one per line."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
+                 "warning", "error", "code", "metric"):
+        for el in getattr(at, kind):
+            parts.append(str(getattr(el, "value", "")))
+    return "\n".join(parts)
+
+
+def no_traceback(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Vega-Lite specs of the Altair charts on screen."""
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def fill_pg_form(at: AppTest, db, *, name: str, password: str | None = None) -> None:
+    """Fill the PostgreSQL add form the way a person would."""
+    key = "add_conn:postgresql"
+    at.text_input(key="add_conn:name").input(name)
+    at.text_input(key=f"{key}:host").input(db.host)
+    at.text_input(key=f"{key}:port").input(str(db.port))
+    at.text_input(key=f"{key}:database").input(db.database)
+    at.text_input(key=f"{key}:username").input(db.username)
+    at.text_input(key=f"{key}:password").input(db.password if password is None else password)
+    at.selectbox(key=f"{key}:sslmode").set_value("disable")
