@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import os
 import uuid
 from pathlib import Path
 
@@ -228,3 +229,32 @@ def pytest_terminal_summary(terminalreporter):
     if STARTUP_SECONDS:
         timings = ", ".join(f"{name} {secs:.1f}s" for name, secs in STARTUP_SECONDS.items())
         terminalreporter.write_line(f"service start-up: {timings}")
+
+
+PW_ROLE = "olympus_pw"
+PW_SECRET = "Sup3r-Secret-Pw-42"  # a password that must never show up in any text we produce
+
+
+@pytest.fixture(scope="session")
+def pg_password_role(pg_server_url):
+    """A role that must log in with a password (scram) on the shared server; restored afterwards."""
+    admin = create_engine(_sqlalchemy(pg_server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        hba = conn.execute(text("SHOW hba_file")).scalar()
+        if not hba or not os.path.isfile(hba):
+            admin.dispose()
+            unavailable("PostgreSQL pg_hba.conf", "server is not local; cannot require a password")
+        conn.execute(text(f"DROP ROLE IF EXISTS {PW_ROLE}"))
+        conn.execute(text(f"CREATE ROLE {PW_ROLE} LOGIN SUPERUSER PASSWORD '{PW_SECRET}'"))
+        original = open(hba).read()
+        rules = "".join(f"{kind} all {PW_ROLE} {addr} scram-sha-256\n" for kind, addr in
+                        (("local", ""), ("host", "127.0.0.1/32"), ("host", "::1/128")))
+        with open(hba, "w") as out:
+            out.write(rules + original)
+        conn.execute(text("SELECT pg_reload_conf()"))
+    yield PW_ROLE
+    with open(hba, "w") as out:
+        out.write(original)
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_reload_conf()"))
+    admin.dispose()

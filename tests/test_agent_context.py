@@ -40,7 +40,8 @@ def _shop() -> dict:
 @pytest.fixture(scope="module")
 def big() -> dict:
     """A 2,000-table catalog: BIRD's schemas plus generated business tables."""
-    bird = pytest.importorskip("benchmarks.bird_catalog")
+    from benchmarks import bird_catalog as bird  # shared data missing -> fails loudly
+
     return bird.merged_snapshot()
 
 
@@ -160,7 +161,8 @@ def test_count_tokens_monotonic_and_offline():
 
 
 def test_recall_on_twenty_bird_questions(big_index):
-    bird = pytest.importorskip("benchmarks.bird_catalog")
+    from benchmarks import bird_catalog as bird
+
     items = bird.bird_questions()[::25]  # 20 questions spread over the 11 databases
     hits = sum(set(i["gold"]) <= set(big_index.context(f"{i['question']} {i['evidence']}", dialect="postgres").tables)
                for i in items)

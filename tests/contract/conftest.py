@@ -20,8 +20,7 @@ from tests.contract import schema
 from tests.services import free_port, unavailable
 
 BACKENDS = ("postgresql", "redshift", "snowflake", "bigquery", "duckdb", "sqlite")
-SECRET = "Sup3r-Secret-Pw-42"  # a password that must never show up in any text we produce
-PW_ROLE = "olympus_pw"
+from tests.conftest import PW_ROLE, PW_SECRET as SECRET  # noqa: F401  (re-exported for tests)
 
 
 @dataclass
@@ -76,32 +75,6 @@ def _pg_exec(url: str, statements: list[str]) -> None:
         for sql in statements:
             conn.execute(text(sql))
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg_password_role(pg_server_url):
-    """A role that must log in with a password (scram) on the shared server; restored afterwards."""
-    admin = create_engine(pg_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        hba = conn.execute(text("SHOW hba_file")).scalar()
-        if not hba or not os.path.isfile(hba):
-            admin.dispose()
-            unavailable("PostgreSQL pg_hba.conf", "server is not local; cannot require a password")
-        conn.execute(text(f"DROP ROLE IF EXISTS {PW_ROLE}"))
-        conn.execute(text(f"CREATE ROLE {PW_ROLE} LOGIN SUPERUSER PASSWORD '{SECRET}'"))
-        original = open(hba).read()
-        lines = "".join(f"{kind} all {PW_ROLE} {addr} scram-sha-256\n" for kind, addr in
-                        (("local", ""), ("host", "127.0.0.1/32"), ("host", "::1/128")))
-        with open(hba, "w") as out:
-            out.write(lines + original)
-        conn.execute(text("SELECT pg_reload_conf()"))
-    yield PW_ROLE
-    with open(hba, "w") as out:
-        out.write(original)
-    with admin.connect() as conn:
-        conn.execute(text("SELECT pg_reload_conf()"))
-    admin.dispose()
 
 
 def _pg_url(url: str, *, user: str | None = None, password: str | None = None,

@@ -12,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.services import ROOT, unavailable
 
-PW_ROLE = "olympus_ui_pw"
-SECRET = "Ui-Test-Secret-9"
+from tests.conftest import PW_ROLE, PW_SECRET as SECRET  # noqa: F401
 CLEAN_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY",
              "OLYMPUS_OWNER", "OLYMPUS_MODEL")
 
@@ -35,32 +34,6 @@ def app(olympus_home):
         return AppTest.from_file(str(ROOT / path), default_timeout=90).run()
 
     return make
-
-
-@pytest.fixture(scope="session")
-def pg_password_role(pg_server_url):
-    """A role that must log in with a password (scram) over the socket and TCP; restored after."""
-    admin = create_engine(pg_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        hba = conn.execute(text("SHOW hba_file")).scalar()
-        if not hba or not os.path.isfile(hba):
-            admin.dispose()
-            unavailable("PostgreSQL pg_hba.conf", "server is not local; cannot require a password")
-        conn.execute(text(f"DROP ROLE IF EXISTS {PW_ROLE}"))
-        conn.execute(text(f"CREATE ROLE {PW_ROLE} LOGIN SUPERUSER PASSWORD '{SECRET}'"))
-        original = open(hba).read()
-        rules = "".join(f"{kind} all {PW_ROLE} {addr} scram-sha-256\n" for kind, addr in
-                        (("local", ""), ("host", "127.0.0.1/32"), ("host", "::1/128")))
-        with open(hba, "w") as out:
-            out.write(rules + original)
-        conn.execute(text("SELECT pg_reload_conf()"))
-    yield PW_ROLE
-    with open(hba, "w") as out:
-        out.write(original)
-    with admin.connect() as conn:
-        conn.execute(text("SELECT pg_reload_conf()"))
-    admin.dispose()
 
 
 @dataclass(frozen=True)
