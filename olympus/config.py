@@ -18,7 +18,7 @@ class Settings:
     """Everything configurable; secret values are excluded from repr and never logged."""
 
     home: Path
-    store_url: str
+    store_url: str = field(repr=False)  # may hold a database password
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     openai_api_key: str | None = field(default=None, repr=False)
     openai_model: str = DEFAULT_MODEL
@@ -34,7 +34,8 @@ class Settings:
                  overrides: Mapping[str, Any] | None = None, **changes: Any) -> "Settings":
         """Environment first, then `overrides` (e.g. st.secrets, same names) win, then `changes`."""
         env = {**(os.environ if environ is None else environ),
-               **{k: v for k, v in (overrides or {}).items() if isinstance(v, (str, int, float))}}
+               **{k: v for k, v in (overrides or {}).items()
+                  if isinstance(v, (str, int, float)) and str(v).strip() != ""}}  # blank = unset
 
         def get(*names: str) -> str | None:
             for name in names:
@@ -60,6 +61,12 @@ class Settings:
         )
         return replace(settings, **changes) if changes else settings
 
+    def __repr__(self) -> str:
+        """Show where the store is without its password; key material never appears."""
+        return (f"Settings(home={str(self.home)!r}, store_url={safe_url(self.store_url)!r}, "
+                f"openai_model={self.openai_model!r}, openai_base_url={self.openai_base_url!r}, "
+                f"llm_configured={self.llm_configured}, owner={self.owner!r})")
+
     @property
     def key_file(self) -> Path:
         """Where a locally generated key lives when OLYMPUS_SECRET_KEY is not set."""
@@ -72,6 +79,16 @@ class Settings:
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key)
+
+
+def safe_url(url: str) -> str:
+    """A store URL with its password masked, for reprs, logs and cache keys."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL we can parse: show nothing of it
+        return "<unparsed url>"
 
 
 def parse_keys(value: str | None) -> tuple[str, ...]:

@@ -83,6 +83,15 @@ ATTACKS: list[tuple[str, str, str]] = [
     ("postgres", "SELECT dblink_exec('dbname=postgres', 'DROP TABLE canary')", "dblink_exec"),
     ("postgres", "SELECT query_to_xml('DELETE FROM canary RETURNING *', true, false, '')",
      "query_to_xml"),
+    # ts_stat / ts_rewrite run a query given as a string (found in review): the text is opaque.
+    ("postgres", "SELECT * FROM ts_stat('SELECT to_tsvector(pg_advisory_lock(4242)::text)')",
+     "ts_stat"),
+    ("postgres", "SELECT * FROM ts_stat('SELECT to_tsvector(pg_terminate_backend(pid)::text) "
+     "FROM pg_stat_activity')", "ts_stat"),
+    ("postgres", "SELECT ts_rewrite('a & b'::tsquery, 'SELECT pg_advisory_lock(1)::text::tsquery, "
+     "''x''::tsquery')", "ts_rewrite"),
+    ("postgres", "SELECT pg_catalog.TS_STAT('SELECT 1')", "ts_stat"),
+    ("postgres", "SELECT pg_stat_statements_reset()", "pg_stat_statements_reset"),
     ("postgres", "SELECT query_to_xml_and_xmlschema('SELECT 1', true, false, '')",
      "query_to_xml_and_xmlschema"),
     ("postgres", "SELECT query_to_xmlschema('SELECT 1', true, false, '')", "query_to_xmlschema"),
