@@ -121,7 +121,8 @@ def to_altair(spec: ChartSpec, df: "pd.DataFrame", types: Mapping[str, str] | No
     data = plain(df[used].head(CHART_ROW_CAP))
     if spec.mark == "metric":
         return alt.Chart(data.head(1)).mark_text(fontSize=48, fontWeight="bold").encode(
-            text=alt.Text(f"{spec.y}:Q", format=",")).properties(height=height)
+            text=alt.Text(field=field_ref(spec.y), type="quantitative", format=",")
+        ).properties(height=height)
     enc = _encodings(spec, types, data)
     mark = {"line": alt.Chart(data).mark_line(point=len(data) <= 60),
             "bar": alt.Chart(data).mark_bar(cornerRadiusEnd=3),
@@ -141,20 +142,26 @@ def _encodings(spec: ChartSpec, types: Mapping[str, str], data) -> dict[str, Any
 
     xk, yk = kind(spec.x), kind(spec.y)
     x_title, y_title = _title(spec.x), _title(spec.y)
+    x_ref, y_ref = field_ref(spec.x), field_ref(spec.y)
     horizontal = spec.mark == "bar" and xk == "nominal" and data[spec.x].nunique() > 12
     if horizontal:  # long category lists read better as rows
-        enc = {"y": alt.Y(f"{spec.x}:N", sort="-x", title=x_title),
-               "x": alt.X(f"{spec.y}:{yk[0].upper()}", title=y_title)}
+        enc = {"y": alt.Y(field=x_ref, type="nominal", sort="-x", title=x_title),
+               "x": alt.X(field=y_ref, type=yk, title=y_title)}
     else:
         sort = {"sort": "-y"} if spec.mark == "bar" and xk == "nominal" and not spec.color else {}
-        enc = {"x": alt.X(f"{spec.x}:{xk[0].upper()}", title=x_title, **sort),
-               "y": alt.Y(f"{spec.y}:{yk[0].upper()}", title=y_title)}
+        enc = {"x": alt.X(field=x_ref, type=xk, title=x_title, **sort),
+               "y": alt.Y(field=y_ref, type=yk, title=y_title)}
     if spec.color:
-        enc["color"] = alt.Color(f"{spec.color}:{kind(spec.color)[0].upper()}",
+        enc["color"] = alt.Color(field=field_ref(spec.color), type=kind(spec.color),
                                  title=_title(spec.color))
-    enc["tooltip"] = [alt.Tooltip(f"{c}:{kind(c)[0].upper()}", title=_title(c))
+    enc["tooltip"] = [alt.Tooltip(field=field_ref(c), type=kind(c), title=_title(c))
                       for c in dict.fromkeys((spec.x, spec.y, spec.color)) if c]
     return enc
+
+
+def field_ref(name: str) -> str:
+    """A column name as a Vega-Lite field: never Altair shorthand, '.', '[' ']' and '\\' escaped."""
+    return re.sub(r"([.\[\]\\])", r"\\\1", name)
 
 
 def _title(name: str | None) -> str:

@@ -11,6 +11,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from olympus.errors import ConfigError, OlympusError, UnknownError, redact
+from olympus.params import url_backend, url_params
 
 SECRETS_HELP = """\
 Keeping secrets out of shell history:
@@ -143,7 +144,7 @@ def _add(args, ws) -> int:
 
     params: dict[str, Any] = {}
     url = _resolve(args.url) if args.url else None
-    type_ = args.type or (_url_backend(url) if url else None)
+    type_ = args.type or (url_backend(url) if url else None)
     if not type_:
         raise ConfigError("Say which kind of database this is.", title="Missing --type",
                           suggestion="Add --type postgresql (or duckdb, sqlite, snowflake, ...).")
@@ -152,8 +153,6 @@ def _add(args, ws) -> int:
         params.update(url_params(cls, url))
     params.update(_env_params(cls, exclude=params))
     params.update(_cli_params(args.param))
-    if params.get("path"):  # files are stored absolute: later commands may run elsewhere
-        params["path"] = os.path.abspath(os.path.expanduser(str(params["path"])))
     record, result = ws.add_connection(args.name, cls.type, params, test_first=not args.no_test,
                                        save_untested=args.save_untested)
     if record is None:
@@ -310,37 +309,6 @@ def _cli_params(pairs: list[str]) -> dict[str, str]:
 def _env_params(cls, *, exclude) -> dict[str, str]:
     return {f.name: os.environ[f"OLYMPUS_PARAM_{f.name.upper()}"] for f in cls.fields
             if f.name not in exclude and os.environ.get(f"OLYMPUS_PARAM_{f.name.upper()}")}
-
-
-def _url_backend(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url.replace("postgres://", "postgresql://", 1)).get_backend_name()
-    except Exception:
-        raise ConfigError("The URL is not valid.", title="Bad --url",
-                          suggestion="Use e.g. postgresql://user@host:5432/database") from None
-
-
-def url_params(cls, url: str) -> dict[str, Any]:
-    """Split a URL into the connector's own fields (password stays a secret field)."""
-    from sqlalchemy.engine import make_url
-
-    names = {f.name for f in cls.fields}
-    _url_backend(url)
-    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    if "path" in names:
-        return {"path": parsed.database}
-    fields = {"host", "port", "database", "username", "password"}
-    if fields <= names and not set(parsed.query) - {"sslmode"}:
-        out = {"host": parsed.host, "port": parsed.port, "database": parsed.database,
-               "username": parsed.username, "password": parsed.password,
-               "sslmode": parsed.query.get("sslmode")}
-        return {k: v for k, v in out.items() if v not in (None, "")}
-    if "url" in names:
-        return {"url": url}
-    raise ConfigError(f"{cls.label} connections don't take a URL.", title="Bad --url",
-                      suggestion="Give its fields with --param KEY=VALUE.")
 
 
 # ---- output -----------------------------------------------------------------------------------

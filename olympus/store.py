@@ -7,7 +7,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 
@@ -15,13 +15,24 @@ from olympus.config import Settings
 from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError, OlympusError
-from olympus.store_db import connections, make_engine, migrate, query_log, write
+from olympus.store_db import connections, make_engine, migrate, owner_flags, query_log, write
 from olympus.store_db import now as _now
 
 
 class NotFound(OlympusError):
     kind, title = "not_found", "Not found"
     suggestion = "Check the name; list connections to see what exists."
+
+
+class NameTaken(ConfigError):
+    """This owner already has a connection with that name (shown at the form's name field)."""
+
+    title = "Name already used"
+    suggestion = "Pick another name."
+
+    @classmethod
+    def of(cls, name: str) -> "NameTaken":
+        return cls(f"A connection named {str(name).strip()!r} already exists.")
 
 
 @dataclass(frozen=True)
@@ -131,16 +142,19 @@ class Store:
 
     def update(self, owner: str, name_or_id: str, *, name: str | None = None,
                params: Mapping[str, Any] | None = None, expose_data_to_llm: bool | None = None,
-               is_active: bool | None = None) -> ConnectionRecord:
-        """Change what is given; a blank secret keeps the stored one; new params reset test+schema."""
+               is_active: bool | None = None,
+               clear_secrets: Iterable[str] = ()) -> ConnectionRecord:
+        """Change what is given: a None parameter is removed, a blank secret keeps the stored one,
+        `clear_secrets` names secrets to delete; new params reset test + schema."""
+        clear_secrets = tuple(clear_secrets)
         with _unique_names(name), self._write() as conn:
             row = self._row(conn, owner, name_or_id, [connections])
             values: dict[str, Any] = {"updated_at": _now()}
             if name is not None and _name(name) != row.name:
                 self._check_free(conn, row.owner, _name(name))
                 values["name"] = _name(name)
-            if params is not None:
-                values.update(self._new_params(row, params))
+            if params is not None or clear_secrets:
+                values.update(self._new_params(row, params or {}, clear_secrets))
             if expose_data_to_llm is not None:
                 values["expose_data_to_llm"] = bool(expose_data_to_llm)
             if is_active is not None:
@@ -148,15 +162,24 @@ class Store:
             conn.execute(connections.update().where(connections.c.id == row.id).values(**values))
         return self.get(row.owner, row.id)
 
-    def _new_params(self, row, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _new_params(self, row, params: Mapping[str, Any],
+                    clear_secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         cls = connector_class(row.type)
         secret_names = set(cls.secret_fields())
+        not_secret = sorted(set(clear_secrets) - secret_names)
+        if not_secret:
+            raise ConfigError(f"Not a secret setting of {cls.label}: {', '.join(not_secret)}.",
+                              suggestion=f"Secrets: {', '.join(sorted(secret_names)) or 'none'}.")
         old_public = json.loads(row.params_json)
         old_secret = self.keyring().decrypt(row.secrets_encrypted) if row.secrets_encrypted else {}
+        # None (or "") for a non-secret parameter removes it (validate drops blank values)
         merged = {**old_public, **{k: v for k, v in params.items() if k not in secret_names}}
         for key in secret_names:
             given = params.get(key)
-            merged[key] = given if given not in (None, "") else old_secret.get(key)
+            if given not in (None, ""):
+                merged[key] = given  # a new value wins over a removal
+            elif key not in clear_secrets:
+                merged[key] = old_secret.get(key)
         public, secret = _split(cls, cls.validate(merged))
         if public == old_public and secret == old_secret:
             return {}
@@ -222,6 +245,23 @@ class Store:
             return [QueryLogEntry(**{**row._asdict(), "created_at": _utc(row.created_at)})
                     for row in conn.execute(query)]
 
+    # ---- one-time facts per owner ---------------------------------------------------------------
+    def has_flag(self, owner: str, flag: str) -> bool:
+        query = sa.select(owner_flags.c.flag).where(owner_flags.c.owner == _owner(owner),
+                                                     owner_flags.c.flag == flag)
+        with self._read() as conn:
+            return conn.execute(query).first() is not None
+
+    def set_flag(self, owner: str, flag: str) -> bool:
+        """Record a one-time fact (e.g. "demo_offered"); False when it was already recorded."""
+        try:
+            with self._write() as conn:
+                conn.execute(owner_flags.insert().values(owner=_owner(owner), flag=flag,
+                                                         set_at=_now()))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
     # ---- keys ---------------------------------------------------------------------------------
     def keyring(self) -> Keyring:
         """Load (or, locally with nothing encrypted yet, create) the key; check it reads the store."""
@@ -283,8 +323,7 @@ class Store:
         taken = conn.execute(sa.select(connections.c.id).where(
             connections.c.owner == owner, connections.c.name == name)).first()
         if taken:
-            raise ConfigError(f"A connection named {name!r} already exists.",
-                              title="Name already used", suggestion="Pick another name.")
+            raise NameTaken.of(name)
 
     def _set(self, owner: str, id: str, **values) -> None:
         with self._write() as conn:
@@ -342,8 +381,7 @@ def _unique_names(name: str | None) -> Iterator[None]:
     try:
         yield
     except sa.exc.IntegrityError:
-        raise ConfigError(f"A connection named {str(name).strip()!r} already exists.",
-                          title="Name already used", suggestion="Pick another name.") from None
+        raise NameTaken.of(str(name)) from None
 
 
 def _dumps(value: Any) -> str:

@@ -52,6 +52,13 @@ query_log = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_query_log_owner_created", "owner", "created_at"),
 )
+# One-time facts per owner, e.g. "demo_offered": the demo is created on the real first start only.
+owner_flags = sa.Table(
+    "owner_flags", metadata,
+    sa.Column("owner", sa.String(200), primary_key=True),
+    sa.Column("flag", sa.String(50), primary_key=True),
+    sa.Column("set_at", TS, nullable=False),
+)
 schema_version = sa.Table(
     "schema_version", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -63,9 +70,19 @@ def _v1_create(conn: sa.Connection) -> None:
     metadata.create_all(conn)
 
 
+def _v2_owner_flags(conn: sa.Connection) -> None:
+    """Add owner_flags; owners with connections or queries already had their first start."""
+    owner_flags.create(conn, checkfirst=True)
+    owners = sorted(set(conn.execute(sa.select(connections.c.owner)).scalars())
+                    | set(conn.execute(sa.select(query_log.c.owner)).scalars()))
+    if owners:
+        conn.execute(owner_flags.insert(), [{"owner": o, "flag": "demo_offered", "set_at": now()}
+                                            for o in owners])
+
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
-MIGRATIONS: list = [_v1_create]
+MIGRATIONS: list = [_v1_create, _v2_owner_flags]
 
 
 def migrate(engine: sa.Engine) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
 from olympus.errors import OlympusError, UnsafeSQL, map_error
-from olympus.store import ConnectionRecord, NotFound, Store
+from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 
 if TYPE_CHECKING:
     from olympus.runner import QueryResult, RateLimiter
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_NAME = "Demo"
+DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo once
 
 # (owner, connection_id, fingerprint, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
@@ -33,6 +35,16 @@ def shared_limiter(per_minute: int) -> "RateLimiter":
 
     with _LIMITERS_LOCK:
         return _LIMITERS.setdefault(per_minute, RateLimiter(per_minute, 60.0))
+
+
+_CLOSED = re.compile(r"connection (is |was |has been )?(already )?closed|closed connection"
+                     r"|connection (was )?invalidated|cannot operate on a closed", re.IGNORECASE)
+
+
+def closed_under_us(exc: BaseException) -> bool:
+    """The driver's connection was closed while in use (its pool released elsewhere)."""
+    text = f"{getattr(exc, 'detail', None) or ''} {exc}"
+    return bool(_CLOSED.search(text))
 
 
 class Workspace:
@@ -105,11 +117,15 @@ class Workspace:
     def update_connection(self, name: str, *, new_name: str | None = None,
                           params: Mapping[str, Any] | None = None,
                           expose_data_to_llm: bool | None = None,
-                          is_active: bool | None = None) -> ConnectionRecord:
-        """Blank secrets keep the stored ones; a parameter change drops pools and cached schema."""
+                          is_active: bool | None = None,
+                          clear_secrets: Iterable[str] = ()) -> ConnectionRecord:
+        """Blank secrets keep the stored ones, None removes a setting, `clear_secrets` removes
+        saved secrets; a parameter change drops pools and cached schema."""
+        clear_secrets = tuple(clear_secrets)
         record = self.store.update(self.owner, name, name=new_name, params=params,
-                                   expose_data_to_llm=expose_data_to_llm, is_active=is_active)
-        if params is not None:
+                                   expose_data_to_llm=expose_data_to_llm, is_active=is_active,
+                                   clear_secrets=clear_secrets)
+        if params is not None or clear_secrets:
             self._drop(record.id)
         return record
 
@@ -162,16 +178,21 @@ class Workspace:
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
                 question: str | None = None) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log."""
-        from olympus.runner import run_query
-
         record = self.get(name)
         connector = self.connector(record.id)
         try:
-            result = run_query(connector, sql, limit=limit or self.settings.row_limit,
-                               timeout_s=self.settings.statement_timeout_s,
-                               limiter=self.limiter, key=(self.owner, record.id))
+            try:
+                result = self._run(connector, record, sql, limit=limit)
+            except Exception as exc:
+                if not closed_under_us(exc):
+                    raise
+                # a pool released by an edit elsewhere closed mid-query: once more, on a fresh one
+                log.info("Connection %r was closed during a query; retrying once", record.name)
+                connector = self.connector(record.id)
+                result = self._run(connector, record, sql, limit=limit, limited=False)
         except Exception as exc:
-            error = exc if isinstance(exc, OlympusError) else map_error(exc, sql=sql)
+            error = exc if isinstance(exc, OlympusError) else map_error(
+                exc, sql=sql, secrets=connector.secrets)
             status = "refused" if isinstance(error, UnsafeSQL) else "error"
             self.store.log_query(self.owner, record.id, question=question, sql=sql,
                                  status=status, error=f"{error.title}: {error.message}")
@@ -184,14 +205,32 @@ class Workspace:
         self.store.touch_used(self.owner, record.id)
         return result
 
+    def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
+             limit: int | None, limited: bool = True) -> "QueryResult":
+        from olympus.runner import run_query
+
+        return run_query(connector, sql, limit=limit or self.settings.row_limit,
+                         timeout_s=self.settings.statement_timeout_s,
+                         limiter=self.limiter if limited else None, key=(self.owner, record.id))
+
     def query_log(self, *, limit: int = 50, name: str | None = None) -> list:
         connection_id = self.get(name).id if name else None
         return self.store.query_log(self.owner, limit=limit, connection_id=connection_id)
 
     # ---- demo ---------------------------------------------------------------------------------
     def is_first_run(self) -> bool:
-        """No connections yet for this owner: the home page offers (or creates) the demo."""
-        return not self.connections()
+        """The demo was never offered to this owner and there are no connections yet: the home
+        page creates the demo. Deleting the demo later doesn't make it a first run again."""
+        return not self.store.has_flag(self.owner, DEMO_OFFERED) and not self.connections()
+
+    def offer_demo(self) -> ConnectionRecord | None:
+        """On the real first start create the demo (once per owner, ever); else None."""
+        if self.store.has_flag(self.owner, DEMO_OFFERED):
+            return None
+        if self.connections():  # started without it (CLI, older store): don't add one later
+            self.store.set_flag(self.owner, DEMO_OFFERED)
+            return None
+        return self.ensure_demo()
 
     def ensure_demo(self, *, reset: bool = False) -> ConnectionRecord:
         """Build the demo file if missing (or on reset) and register "Demo"; touches nothing else."""
@@ -215,6 +254,7 @@ class Workspace:
         if existing is None:
             record, _ = self.add_connection(DEMO_NAME, "duckdb", {"path": path},
                                             save_untested=True)
+            self.store.set_flag(self.owner, DEMO_OFFERED)
             return record
         if self.demo_built:
             self.store.forget_schema(self.owner, existing.id)
@@ -227,10 +267,7 @@ class Workspace:
 
     def _ensure_free(self, name: str) -> None:
         if self._find(str(name).strip()) is not None:
-            from olympus.errors import ConfigError
-
-            raise ConfigError(f"A connection named {name!r} already exists.",
-                              title="Name already used", suggestion="Pick another name.")
+            raise NameTaken.of(name)
 
     def _drop(self, connection_id: str) -> None:
         """Forget pools and cached schema of one connection (after edit/remove/reset)."""

@@ -141,3 +141,49 @@ def test_axis_choices_keep_measures_on_y():
                                   ("date32[day]", "string", "int64"), "bar")
     assert choices["y"] == ["loans"] and choices["x"][0] == "month"
     assert "loans" not in choices["color"]
+
+
+def _unescape(field: str) -> str:
+    """Vega-Lite's field escaping undone: the key the field reads from each data row."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", field)
+
+
+@pytest.mark.parametrize("label,measure", [
+    ("region", "sum(x)"),  # DuckDB's name for an unaliased aggregate; shorthand reads sum of x
+    ("a:b", "total:Q"),  # shorthand would read ':b' as a type and raise
+    ("shop.name", "avg(t.amount)"),  # '.' is nested access in Vega-Lite unless escaped
+    ("tags[0]", "count(*)"),
+    ("sales region", "total amount"),
+])
+def test_awkward_column_names_chart_the_right_fields(label, measure):
+    table = pa.table({label: ["p", "q", "r"], measure: [3, 1, 2], "g h": ["u", "v", "u"]})
+    res = result_of(table)
+    types = dict(zip(res.columns, res.types))
+    for spec in (ChartSpec("bar", label, measure, color="g h"), ChartSpec("line", label, measure),
+                 ChartSpec("metric", y=measure)):
+        out = charts.to_altair(spec, res.df, types).to_dict()
+        json.dumps(out)
+        rows = next(iter(out["datasets"].values()))
+        enc = out["encoding"]
+        fields = ([enc["text"]] if spec.mark == "metric" else
+                  [enc["x"], enc["y"], *enc["tooltip"], *([enc["color"]] if spec.color else [])])
+        for item in fields:
+            assert "aggregate" not in item and "timeUnit" not in item, item
+            assert _unescape(item["field"]) in rows[0], (item, rows[0])
+        if spec.mark == "metric":
+            assert _unescape(enc["text"]["field"]) == measure
+            continue
+        assert (_unescape(enc["x"]["field"]), _unescape(enc["y"]["field"])) == (label, measure)
+        assert enc["y"]["type"] == "quantitative"
+        assert [r[measure] for r in rows] == [3, 1, 2]
+        if "." in label or "[" in label:  # escaped, so Vega-Lite doesn't read nested access
+            assert "\\" in enc["x"]["field"]
+
+
+def test_field_ref_escapes_only_what_vega_lite_parses():
+    assert charts.field_ref("sum(x)") == "sum(x)"
+    assert charts.field_ref("a:b c") == "a:b c"
+    assert charts.field_ref("t.a[0]") == "t\\.a\\[0\\]"
+    assert charts.field_ref("back\\slash") == "back\\\\slash"

@@ -281,6 +281,20 @@ def test_url_is_split_into_fields_with_the_password_secret():
     assert url_params(connector_class("sqlite"), "sqlite:////data/x.db") == {"path": "/data/x.db"}
 
 
+def test_url_splitting_lives_with_the_parameters_not_the_cli():
+    """One implementation for the CLI's --url and the UI: olympus.params."""
+    from olympus import cli, params
+    from olympus.connectors import connector_class
+    from olympus.errors import ConfigError
+
+    assert cli.url_params is params.url_params and cli.url_backend is params.url_backend
+    assert params.url_backend("postgres://a@h/db") == "postgresql"
+    assert params.url_params(connector_class("duckdb"), "duckdb:////data/x.duckdb") == {
+        "path": "/data/x.duckdb"}
+    with pytest.raises(ConfigError, match="don't take a URL"):
+        params.url_params(connector_class("snowflake"), "snowflake://u:p@acct/db")
+
+
 def test_ask_through_a_stand_in_openai_server(home, tmp_path):
     """The real agent + real OpenAI client over HTTP; only the model's replies are scripted."""
     from tests.agent.fake_openai import FakeOpenAI, run_sql

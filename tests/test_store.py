@@ -95,6 +95,33 @@ def test_update_keeps_blank_secret_and_resets_status(store):
     assert store.get("local", "b").params["port"] == 6543
 
 
+def test_update_clears_optional_fields_and_removes_secrets_on_request(store):
+    params = {**PG_PARAMS, "url": "postgresql://ana:Url-Secret-442@db.example.com/sales"}
+    record = store.add("local", "a", "postgresql", params)
+    assert record.secret_fields_set == ("password", "url")
+    store.record_test("local", record.id, Result(True, 1.0))
+    # an explicit None removes an optional setting; a default comes back as the default
+    cleared = store.update("local", "a", params={"username": None, "database": None})
+    assert "username" not in cleared.params and cleared.params["database"] == "postgres"
+    assert cleared.last_test_status is None  # a real change resets the test
+    assert store.connector("local", "a").params["password"] == PASSWORD  # blank: kept
+    # remove one saved secret, keep the other; the removal changes the encrypted blob
+    removed = store.update("local", "a", params={"username": "ana"}, clear_secrets=("url",))
+    assert removed.secret_fields_set == ("password",) and removed.params["username"] == "ana"
+    live = store.connector("local", "a").params
+    assert "url" not in live and live["password"] == PASSWORD
+    # a blank secret next to a removal keeps the stored one; a new value beats a removal
+    kept = store.update("local", "a", params={"password": ""}, clear_secrets=())
+    assert kept.secret_fields_set == ("password",)
+    store.update("local", "a", params={"password": "new-one"}, clear_secrets=("password",))
+    assert store.connector("local", "a").params["password"] == "new-one"
+    gone = store.update("local", "a", params={"password": None}, clear_secrets=("password",))
+    assert gone.secret_fields_set == () and "password" not in store.connector("local", "a").params
+    with pytest.raises(ConfigError, match="Not a secret"):
+        store.update("local", "a", clear_secrets=("port",))
+    assert store.get("local", "a").params["port"] == 5432
+
+
 def test_names_unique_per_owner_and_clear_errors(store):
     store.add("local", "x", "duckdb", {"path": "/tmp/x.duckdb"})
     store.add("other", "x", "duckdb", {"path": "/tmp/x.duckdb"})  # same name, another owner: ok
@@ -245,6 +272,8 @@ def test_versioned_schema_migration_keeps_data(store, monkeypatch):
     store.log_query("local", record.id, sql="select 1", status="ok")
     url = store.engine.url.render_as_string(hide_password=False)
 
+    latest = len(store_module.MIGRATIONS)  # the next migration the test adds is latest + 1
+
     def v2(conn):
         conn.execute(sa.text("ALTER TABLE connections ADD COLUMN space_note VARCHAR(50)"))
         conn.execute(sa.text("UPDATE connections SET space_note = 'migrated'"))
@@ -252,7 +281,8 @@ def test_versioned_schema_migration_keeps_data(store, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, v2])
     upgraded = Store(url, settings=store.settings)
     with upgraded.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == 2
+        assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == \
+            latest + 1
         assert conn.execute(sa.text("SELECT space_note FROM connections")).scalar() == "migrated"
     assert upgraded.get("local", "keep-me") == record
     assert upgraded.connector("local", "keep-me").params["password"] == PASSWORD
@@ -260,9 +290,33 @@ def test_versioned_schema_migration_keeps_data(store, monkeypatch):
     Store(url, settings=store.settings).dispose()  # already at v2: opening again is a no-op
     upgraded.dispose()
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-    with pytest.raises(ConfigError, match="schema version 2"):
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:latest])
+    with pytest.raises(ConfigError, match=f"schema version {latest + 1}"):
         Store(url, settings=store.settings)
+
+
+def test_v1_store_gains_owner_flags_and_owners_with_data_keep_no_demo(store):
+    """A store from before owner_flags: migrated in place, data kept; owners who already used
+    Olympus count as having had their first start."""
+    record = store.add("local", "keep-me", "postgresql", PG_PARAMS)
+    store.log_query("queries-only", None, sql="select 1", status="ok")
+    url = store.engine.url.render_as_string(hide_password=False)
+    with store.engine.begin() as conn:  # back to version 1: no owner_flags table
+        conn.execute(sa.text("DROP TABLE owner_flags"))
+        conn.execute(sa.text("DELETE FROM schema_version"))
+        conn.execute(sa.text("INSERT INTO schema_version (version, applied_at) "
+                             "VALUES (1, CURRENT_TIMESTAMP)"))
+    upgraded = Store(url, settings=store.settings)
+    with upgraded.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == 2
+    assert upgraded.get("local", "keep-me") == record
+    assert upgraded.connector("local", "keep-me").params["password"] == PASSWORD
+    assert upgraded.has_flag("local", "demo_offered")
+    assert upgraded.has_flag("queries-only", "demo_offered")
+    assert not upgraded.has_flag("newcomer", "demo_offered")
+    assert upgraded.set_flag("newcomer", "demo_offered") is True
+    assert upgraded.set_flag("newcomer", "demo_offered") is False  # once
+    upgraded.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from olympus.crypto import generate_key
-from olympus.errors import ConfigError, RateLimited, UnsafeSQL
+from olympus.errors import ConfigError, OlympusError, RateLimited, UnsafeSQL
 from olympus.runner import RateLimiter
 from olympus.store import NotFound, Store
 from olympus.workspace import Workspace
@@ -226,3 +226,139 @@ def test_test_params_before_saving_and_on_edit_with_blank_secret(ws, pg_db):
     down = ws.test_params("postgresql", {"url": f"postgresql://u@127.0.0.1:{free_port()}/x"},
                           existing="pg")
     assert not down.ok and down.error.title == "Connection failed"
+
+
+@pytest.mark.parametrize("type_", ["duckdb", "sqlite"])
+def test_file_paths_typed_relative_or_with_tilde_are_stored_absolute(ws, tmp_path, monkeypatch,
+                                                                     type_):
+    """The UI sends what was typed; a path relative to today's directory must not be stored."""
+    from olympus.connectors import connector_class
+
+    work, home = tmp_path / "work", tmp_path / "user-home"
+    work.mkdir()
+    home.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(home))
+    cls = connector_class(type_)
+    assert cls.validate({"path": "data/x.db"})["path"] == str(work / "data" / "x.db")
+    assert cls.validate({"path": "~/y.db"})["path"] == str(home / "y.db")
+    record, _ = ws.add_connection("files", type_, {"path": "shop.db"}, test_first=False)
+    assert record.params["path"] == str(work / "shop.db")
+    edited = ws.update_connection("files", params={"path": "../other.db"})
+    assert edited.params["path"] == str(tmp_path / "other.db")
+
+
+def _shop(tmp_path):
+    import duckdb
+
+    path = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE items AS SELECT range AS id FROM range(7)")
+    con.close()
+    return path
+
+
+def test_a_pool_closed_mid_query_by_another_session_is_retried_once(store, settings, tmp_path):
+    """Another session's release disposes the shared DuckDB connector after this query got its
+    native connection: the query fails with "Connection already closed" and is run once more."""
+    from olympus.connectors.duckdb import DuckDB
+
+    handed: list = []
+
+    def factory(owner, connection_id, fingerprint, build):
+        handed.append(build())
+        return handed[-1]
+
+    ws = Workspace(store, "alice", settings=settings, connector_factory=factory)
+    ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
+    real_native = DuckDB.native
+    raced = []
+
+    def native_then_released(self):
+        conn = real_native(self)
+        if not raced:  # the first query only: released between native() and cursor()
+            raced.append(self)
+            self.dispose()
+        return conn
+
+    try:
+        DuckDB.native = native_then_released
+        result = ws.run_sql("shop", "SELECT count(*) AS n FROM items")
+    finally:
+        DuckDB.native = real_native
+    assert result.rows() == [[7]]
+    assert raced == [handed[-2]] and handed[-1] is not raced[0]  # a fresh connector answered
+    assert [e.status for e in ws.query_log()] == ["ok"]  # one attempt logged, not a failure
+    # without the retry the same race is a "Connection already closed" error
+    with pytest.raises(Exception, match="(?i)already closed"):
+        conn = handed[-1].native()
+        handed[-1].dispose()
+        conn.cursor()
+    for connector in handed:
+        connector.dispose()
+
+
+def test_a_failure_that_keeps_failing_is_not_retried_forever(store, settings, tmp_path):
+    from olympus.workspace import closed_under_us
+
+    assert closed_under_us(RuntimeError("Connection Error: Connection already closed!"))
+    assert closed_under_us(OlympusError("x", detail="ConnectionException: Connection already "
+                                                    "closed!"))
+    assert not closed_under_us(RuntimeError("Binder Error: column closed not found"))
+    calls = []
+
+    def closed(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Connection already closed")
+
+    def factory(owner, connection_id, fingerprint, build):
+        connector = build()
+        connector.fetch = closed
+        return connector
+
+    ws = Workspace(store, "alice", settings=settings, connector_factory=factory)
+    ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
+    with pytest.raises(OlympusError):
+        ws.run_sql("shop", "SELECT 1")
+    assert len(calls) == 2 and [e.status for e in ws.query_log()] == ["error"]
+
+
+def test_run_sql_redacts_connector_secrets_from_unmapped_errors(store, settings, tmp_path):
+    """A driver error that isn't an OlympusError and echoes a secret never shows the secret."""
+    from olympus.connectors.base import Field
+    from olympus.connectors.duckdb import DuckDB
+
+    class KeyedDuckDB(DuckDB):
+        fields = (*DuckDB.fields, Field("token", "Token", type="password", secret=True))
+
+        def fetch(self, sql, **kw):
+            raise RuntimeError(f"driver said: bad token {self.params['token']}")
+
+    ws = Workspace(store, "alice", settings=settings)
+    ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
+    connector = KeyedDuckDB({"path": str(tmp_path / "shop.duckdb"),
+                             "token": "tok-Very-Secret-991"})
+    ws.connector = lambda name: connector
+    with pytest.raises(OlympusError) as caught:
+        ws.run_sql("shop", "SELECT 1")
+    shown = f"{caught.value.message} {caught.value.detail} {ws.query_log()[0].error}"
+    assert "bad token ***" in shown and "tok-Very-Secret-991" not in shown
+
+
+def test_demo_is_offered_on_the_first_start_only(store, settings):
+    ws = Workspace(store, "carol", settings=settings)
+    assert ws.is_first_run()
+    demo = ws.offer_demo()
+    assert demo is not None and demo.name == "Demo" and not ws.is_first_run()
+    ws.remove_connection("Demo")
+    assert ws.connections() == [] and not ws.is_first_run()
+    assert ws.offer_demo() is None and ws.connections() == []  # deleted stays deleted
+    again = ws.ensure_demo()  # `python -m olympus demo`: on demand, any time
+    assert again.name == "Demo" and [r.name for r in ws.connections()] == ["Demo"]
+    ws.close()
+    dave = Workspace(store, "dave", settings=settings)  # started without the demo (e.g. CLI)
+    dave.add_connection("mine", "sqlite", {"path": str(settings.home / "a.db")},
+                        test_first=False)
+    assert dave.offer_demo() is None
+    dave.remove_connection("mine")
+    assert dave.offer_demo() is None and dave.connections() == []

@@ -7,7 +7,7 @@ Responses API) because that is what every compatible server implements.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from olympus.errors import ConfigError, OlympusError
 
@@ -49,11 +49,12 @@ def chat_model(settings: "Settings") -> "BaseChatModel":
                       max_retries=MAX_RETRIES, use_responses_api=False)
 
 
-def as_llm_error(exc: Exception) -> LLMError:
-    """Any client exception -> LLMError with the server's real message (secrets redacted)."""
+def as_llm_error(exc: Exception, *, secrets: Iterable[str] = ()) -> LLMError:
+    """Any client exception -> LLMError with the server's real message; the API key (`secrets`)
+    and URL passwords are redacted, since servers echo the key back in 401 bodies."""
     from olympus.errors import redact
 
     status = getattr(exc, "status_code", None)
-    text = redact(str(exc)).strip() or type(exc).__name__
+    text = redact(str(exc), secrets).strip() or type(exc).__name__
     prefix = f"HTTP {status}: " if status else f"{type(exc).__name__}: "
     return LLMError(prefix + text[:500])

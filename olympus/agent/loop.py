@@ -79,7 +79,8 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     context = index.context(question, dialect=dialect, budget_tokens=budget_tokens, pinned=pins,
                             dropped=dropped, history=[t.question for t in turns])
     run = AgentRun(workspace, record, model, index, dialect, question, context=context,
-                   max_attempts=max_attempts, row_limit=settings.row_limit)
+                   max_attempts=max_attempts, row_limit=settings.row_limit,
+                   secrets=(settings.openai_api_key or "",))
     return run.go(turns)
 
 
@@ -119,8 +120,10 @@ class AgentRun:
     """State of one question: messages, SQL attempts, model calls and tokens."""
 
     def __init__(self, ws: "Workspace", record, model, index: SchemaIndex, dialect: str,
-                 question: str, *, context, max_attempts: int, row_limit: int) -> None:
+                 question: str, *, context, max_attempts: int, row_limit: int,
+                 secrets: tuple[str, ...] = ()) -> None:
         self.ws, self.record, self.model, self.index = ws, record, model, index
+        self.secrets = secrets  # the API key: servers echo it back in error bodies
         self.dialect, self.question, self.context = dialect, question, context
         self.max_attempts, self.row_limit = max_attempts, row_limit
         self.expose = bool(record.expose_data_to_llm)
@@ -164,7 +167,7 @@ class AgentRun:
         except OlympusError:
             raise
         except Exception as exc:  # network, auth, rate limit, malformed reply: the real words
-            raise as_llm_error(exc) from exc
+            raise as_llm_error(exc, secrets=self.secrets) from None
         usage = getattr(ai, "usage_metadata", None) or {}
         self.tokens += int(usage.get("total_tokens") or 0) or self._estimate(messages, ai)
         messages.append(ai)

@@ -51,9 +51,9 @@ class BigQuery(Connector):
         Field("project", "Project", required=True, help="Google Cloud project ID that runs the jobs"),
         Field("dataset", "Default dataset", help="Unqualified table names resolve here"),
         Field("location", "Location", help="e.g. US, EU, europe-west2 (optional)"),
-        Field("credentials_json", "Service-account JSON", "password", secret=True,
-              help="Key file contents of a service account with BigQuery Data Viewer + Job User; "
-                   "empty = application default credentials"),
+        Field("credentials_json", "Service-account JSON", "file", secret=True,
+              help="The key file (.json) of a service account with BigQuery Data Viewer + Job "
+                   "User; none = application default credentials"),
         Field("maximum_bytes_billed", "Max bytes billed", "int", default=DEFAULT_MAX_BYTES,
               help="A query that would scan more than this fails instead of costing money"),
         Field("api_endpoint", "API endpoint (advanced)",

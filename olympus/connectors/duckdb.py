@@ -66,7 +66,8 @@ class DuckDB(Connector):
     @classmethod
     def validate(cls, params):
         out = super().validate(params)
-        out["path"] = os.path.expanduser(str(out["path"]))
+        # stored absolute: the UI, the CLI and later runs may start in other directories
+        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
         return out
 
     def url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from olympus.connectors._catalog import assemble
+from olympus.connectors._catalog import assemble, paused_gc
 from olympus.connectors.base import Connector, Fetched, Field, Progress
 from olympus.connectors import pg_arrow
 from olympus.errors import ConfigError, ErrorRule, SSLRequired
@@ -24,9 +24,14 @@ LEFT JOIN pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE {_SCOPE}"""
 
+# Defaults deparse with no relation (0) unless the column is generated (only those hold column
+# references): pg_get_expr(adbin, adrelid) opens every table with a default, building its relcache
+# entry, which in a fresh session costs more than the rest of the query together.
 COLUMNS_SQL = f"""
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       d.description, pg_get_expr(ad.adbin, ad.adrelid)
+       d.description,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0)
+            ELSE pg_get_expr(ad.adbin, ad.adrelid) END
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_description d
@@ -35,13 +40,18 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND {_SCOPE}
 ORDER BY a.attrelid, a.attnum"""
 
-KEYS_SQL = """
-SELECT con.conrelid, con.contype,
-  ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
-        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i),
-  fn.nspname, fc.relname,
-  ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
-        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)
+# Key column names in constraint order. Most keys have one column: a direct index lookup for those
+# is several times cheaper than the general ARRAY(subquery) each constraint would otherwise run.
+_KEY_NAMES = """CASE WHEN cardinality(con.{key}) = 1
+    THEN ARRAY[(SELECT a.attname FROM pg_attribute a
+                WHERE a.attrelid = con.{rel} AND a.attnum = con.{key}[1])]
+    ELSE ARRAY(SELECT a.attname FROM pg_attribute a
+               WHERE a.attrelid = con.{rel} AND a.attnum = ANY(con.{key})
+               ORDER BY array_position(con.{key}, a.attnum)) END"""
+
+KEYS_SQL = f"""
+SELECT con.conrelid, con.contype, {_KEY_NAMES.format(key="conkey", rel="conrelid")},
+  fn.nspname, fc.relname, {_KEY_NAMES.format(key="confkey", rel="confrelid")}
 FROM pg_constraint con
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -114,16 +124,23 @@ class Postgres(Connector):
 
     def libpq_uri(self) -> str:
         """The same target as a libpq URI, for the Arrow (ADBC) result path."""
-        return self.url().set(drivername="postgresql").render_as_string(hide_password=False)
+        url = self.url().set(drivername="postgresql")
+        if url.host and url.host.startswith("/"):  # a socket directory can't sit in the authority
+            extra = {"host": url.host, **({"port": str(url.port)} if url.port else {})}
+            url = url._replace(host=None, port=None).update_query_dict(extra)
+        return url.render_as_string(hide_password=False)
 
     # ---- catalog ----------------------------------------------------------------------------
     def read_catalog(self, *, include: Iterable[str] | None = None,
                      exclude: Iterable[str] | None = None,
                      progress: Progress | None = None) -> list[dict]:
-        tables, columns, keys = self.catalog_rows(progress)
-        keep = {t[0] for t in tables if self.keep_schema(t[1], include, exclude)}
-        return assemble((t for t in tables if t[0] in keep),
-                        (c for c in columns if c[0] in keep), (k for k in keys if k[0] in keep))
+        with paused_gc():  # 100k+ row tuples arriving would trigger full collections
+            tables, columns, keys = self.catalog_rows(progress)
+        schemas = {t[1] for t in tables}
+        kept = {s for s in schemas if self.keep_schema(s, include, exclude)}
+        if kept != schemas:  # assemble() drops columns and keys of tables it was not given
+            tables = [t for t in tables if t[1] in kept]
+        return assemble(tables, columns, keys)
 
     def catalog_rows(self, progress: Progress | None) -> tuple[list, list, list]:
         """Three bulk queries for the whole database, in one read-only transaction."""

@@ -57,8 +57,6 @@ def render() -> None:
                                     default="ask" if agent_ok else "sql") or "sql"
     if mode == "ask" and not agent_ok:
         st.info(why, icon=ICONS["llm"])
-    elif mode == "ask":
-        context_controls(ws, next(r for r in records if r.name == name))
     elif not agent_ok:
         st.caption(f"{ICONS['llm']} SQL mode: queries run as written. {why}")
     sidebar_history(owner)
@@ -134,22 +132,6 @@ def ask_question(ws: Workspace, name: str, question: str) -> Entry:
         error=widgets.as_error(error) if error is not None else None,
         chart=getattr(out, "chart", None), answer=getattr(out, "answer", None),
         tables=tuple(getattr(out, "tables", ()) or ()))
-
-
-def context_controls(ws: Workspace, record) -> None:
-    """Tables to always send (pin) or never send (drop) with the next question."""
-    with st.expander("Schema context for the next question", icon=ICONS["schema"]):
-        snap, err = widgets.guarded(lambda: resources.snapshot(ws, record))
-        if err is not None:
-            return
-        names = [f"{t['schema']}.{t['name']}" for t in snap.get("tables", [])]
-        pin, drop = st.columns(2)
-        state.put(ws.owner, f"pinned:{record.name}", pin.multiselect(
-            "Always include", names, key=f"ask:pin:{record.id}",
-            help="Pinned tables are always described to the model."))
-        state.put(ws.owner, f"dropped:{record.name}", drop.multiselect(
-            "Never include", names, key=f"ask:drop:{record.id}",
-            help="Dropped tables are left out even when they look relevant."))
 
 
 # ---- showing --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from olympus.connectors import connector_class
-from olympus.store import ConnectionRecord
+from olympus.store import ConnectionRecord, NameTaken
 from olympus.ui import forms, resources, state, widgets
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
@@ -121,10 +121,15 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
         state.put(ws.owner, f"{prefix}:errors", errors)
         st.rerun()
     state.pop(ws.owner, f"{prefix}:errors")
-    updated, err = widgets.guarded(lambda: ws.update_connection(
-        record.name, new_name=name.strip() if name.strip() != record.name else None,
-        params=params, expose_data_to_llm=expose))
-    if err is not None:
+    try:
+        updated = ws.update_connection(
+            record.name, new_name=name.strip() if name.strip() != record.name else None,
+            params=params, expose_data_to_llm=expose, clear_secrets=forms.cleared(raw))
+    except NameTaken as exc:  # the workspace's own check, shown at the name field
+        state.put(ws.owner, f"{prefix}:errors", {"name": exc.message})
+        st.rerun()
+    except Exception as exc:  # shown as a mapped error box, never a trace
+        widgets.error_box(exc)
         return
     with st.spinner("Testing the updated connection…"):
         result, _ = widgets.guarded(lambda: ws.test_connection(updated.name))
@@ -172,25 +177,25 @@ def submit_add(ws: Workspace, cls, name: str, raw: dict, *, save: bool, untested
     params, errors = forms.collect(cls, raw)
     if save and not name.strip():
         errors["name"] = "Enter a name for this connection."
-    elif save and name.strip() in {r.name for r in ws.connections()}:
-        errors["name"] = f"A connection named {name.strip()!r} already exists."
     state.put(ws.owner, f"{ADD}:errors", errors or None)
     if errors:
         st.rerun()
     if not save:
         with st.spinner("Testing connection…"):
-            result, _ = widgets.guarded(
-                lambda: forms.probe(cls, params, timeout_s=ws.settings.statement_timeout_s))
+            result, _ = widgets.guarded(lambda: ws.test_params(cls.type, params))
         if result is not None:
             _test_message(result)
         return
-    with st.spinner("Testing and saving…"):
-        saved, err = widgets.guarded(lambda: ws.add_connection(
-            name.strip(), cls.type, params, test_first=True, save_untested=untested,
-            expose_data_to_llm=expose))
-    if err is not None:
+    try:
+        with st.spinner("Testing and saving…"):
+            record, result = ws.add_connection(name.strip(), cls.type, params, test_first=True,
+                                               save_untested=untested, expose_data_to_llm=expose)
+    except NameTaken as exc:  # the workspace's own check, shown at the name field
+        state.put(ws.owner, f"{ADD}:errors", {"name": exc.message})
+        st.rerun()
+    except Exception as exc:  # shown as a mapped error box, never a trace
+        widgets.error_box(exc)
         return
-    record, result = saved
     if record is None:
         _test_message(result)
         st.warning("Not saved: the connection test failed. Fix the settings, or tick "

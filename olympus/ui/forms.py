@@ -6,10 +6,11 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from olympus.connectors import REGISTRY, Connector, TestResult, connector_class
+from olympus.connectors import REGISTRY, Connector, connector_class
 from olympus.errors import OlympusError
 
 KEEP_SECRET = "Saved — leave blank to keep it"
+CLEAR = "_clear_secrets"  # raw-values key: saved secrets the user ticked for removal
 
 
 def available_types() -> list[str]:
@@ -27,17 +28,23 @@ def available_types() -> list[str]:
 def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] | None = None,
                  secrets_set: tuple[str, ...] = (), errors: Mapping[str, str] | None = None
                  ) -> dict[str, Any]:
-    """One input per declared field (secrets masked, files uploaded); returns raw values."""
+    """One input per declared field (secrets masked, files uploaded) and, for each saved secret,
+    a "Remove saved ..." box; returns raw values (ticked removals under CLEAR)."""
     current, errors = dict(current or {}), dict(errors or {})
     values: dict[str, Any] = {}
+    cleared: list[str] = []
     columns = st.columns(2)
     for i, field in enumerate(cls.fields):
         with columns[i % 2]:
+            keep = field.name in secrets_set
             values[field.name] = _input(field, key=f"{key}:{field.name}",
-                                        value=current.get(field.name, field.default),
-                                        keep=field.name in secrets_set)
+                                        value=current.get(field.name, field.default), keep=keep)
+            if keep and st.checkbox(f"Remove saved {field.label[:1].lower()}{field.label[1:]}",
+                                    key=f"{key}:{field.name}:clear"):
+                cleared.append(field.name)
             if errors.get(field.name):
                 st.markdown(f":red[:material/error: {errors[field.name]}]")
+    values[CLEAR] = tuple(cleared)
     return values
 
 
@@ -65,7 +72,8 @@ def _input(field, *, key: str, value: Any, keep: bool) -> Any:
 
 def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = False
             ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Raw form values -> (params, {field: message}); blank secrets are dropped when editing."""
+    """Raw form values -> (params, {field: message}). Editing: a blank secret or upload keeps the
+    saved value (omitted); any other blank field is sent as None, which removes it."""
     params: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field in cls.fields:
@@ -73,6 +81,10 @@ def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = Fal
         if isinstance(value, str):
             value = value.strip()
         if value in (None, ""):
+            if editing and not field.secret and field.type != "file":
+                params[field.name] = None
+                if field.required:
+                    errors[field.name] = f"{field.label} is required."
             continue
         if field.type == "int":
             try:
@@ -96,13 +108,9 @@ def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = Fal
     return params, errors
 
 
-def probe(cls: type[Connector], params: Mapping[str, Any], *, timeout_s: float) -> TestResult:
-    """Test unsaved parameters with a throwaway connector (its pool is closed right after)."""
-    connector = cls(dict(params), statement_timeout_s=timeout_s)
-    try:
-        return connector.test()
-    finally:
-        connector.dispose()
+def cleared(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The saved secrets the user ticked "Remove saved ..." for."""
+    return tuple(raw.get(CLEAR) or ())
 
 
 def clear_inputs(prefix: str) -> None:

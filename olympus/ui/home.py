@@ -15,15 +15,15 @@ _BOOT_LOCK = threading.Lock()  # two first sessions at once must not both build 
 
 
 def bootstrap(ws: Workspace) -> None:
-    """First start (no connections for this owner): build and register the demo, once a session."""
+    """The real first start (demo never offered to this owner): build and register the demo."""
     if state.get(ws.owner, "bootstrapped"):
         return
     state.put(ws.owner, "bootstrapped", True)
     with st.spinner("First start: generating the demo database (a few seconds)…"), _BOOT_LOCK:
         try:
-            if not ws.is_first_run():
+            demo = ws.offer_demo()
+            if demo is None:
                 return
-            demo = ws.ensure_demo()
             ws.schema(demo.id)  # small and local: read it now so counts show everywhere
         except Exception as exc:  # e.g. a wrong secret key: shown on the home page
             state.put(ws.owner, "bootstrap_error", widgets.as_error(exc))

@@ -65,7 +65,11 @@ def _release(connector: Connector) -> None:
     connector.dispose()
 
 
-@st.cache_resource(show_spinner=False, on_release=_release, max_entries=256)
+# No max_entries: an eviction would dispose a pool another session may be querying right now.
+# The cache stays small without one: a pool per (owner, connection, current fingerprint); an edit
+# or delete releases its old pool (CachedConnectors), and Workspace.run_sql retries once on a
+# connection closed mid-query by such a release.
+@st.cache_resource(show_spinner=False, on_release=_release)
 def _pooled(owner: str, connection_id: str, fingerprint: str,
             _build: Callable[[], Connector]) -> Connector:
     return _build()

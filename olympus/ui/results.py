@@ -9,6 +9,7 @@ import streamlit as st
 from olympus import charts
 from olympus.charts import MARK_LABELS, ChartSpec, ChartSpecError
 from olympus.runner import QueryResult
+from olympus.ui import widgets
 from olympus.ui.widgets import ICONS
 
 NO_CHART = "none"
@@ -16,7 +17,8 @@ NO_CHART = "none"
 
 def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
                 name: str = "result") -> None:
-    """Row count / truncation / time, then chart, table and download, in that order."""
+    """Row count / truncation / time, then chart, table and download; a chart failure never
+    hides the table."""
     facts = [f"**{result.row_count:,}** row{'s' if result.row_count != 1 else ''}",
              f"{len(result.columns)} column{'s' if len(result.columns) != 1 else ''}",
              f"{result.elapsed_ms:,.0f} ms"]
@@ -27,7 +29,7 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
     if result.row_count == 0:
         st.info("The query ran and returned no rows.", icon=":material/inbox:")
         return
-    chart_section(result, key=key, spec=spec)
+    widgets.guarded(lambda: chart_section(result, key=key, spec=spec), show_sql=False)
     st.dataframe(result.df, hide_index=True, key=f"{key}:table",
                  height=min(38 + 35 * result.row_count, 380), column_config=_date_columns(result))
     st.download_button("Download CSV", data=lambda: result.df.to_csv(index=False),

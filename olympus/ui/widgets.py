@@ -8,7 +8,7 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 
 from olympus.connectors import connector_class
-from olympus.errors import OlympusError, UnknownError
+from olympus.errors import OlympusError, UnknownError, redact
 from olympus.store import ConnectionRecord
 
 T = TypeVar("T")
@@ -54,7 +54,7 @@ def as_error(exc: BaseException | dict | None) -> dict:
         return exc
     if isinstance(exc, OlympusError):
         return exc.to_dict()
-    return UnknownError(f"{type(exc).__name__}: {str(exc)[:300]}").to_dict()
+    return UnknownError(redact(f"{type(exc).__name__}: {exc}")[:300]).to_dict()
 
 
 def error_box(exc: BaseException | dict, *, show_sql: bool = True) -> None:

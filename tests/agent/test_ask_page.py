@@ -66,6 +66,9 @@ def test_pin_and_drop_shape_the_next_question_and_follow_ups_carry_the_chat(page
     server.script(run_sql(BY_REGION))
     at = AppTest.from_file(str(ROOT / "pages/3_Ask.py"), default_timeout=90).run()
     at.chat_input[0].set_value("Total order amount by region").run()
+    # one pin/drop control set, the one the agent reads (no second, dead pair of multiselects)
+    assert sorted(m.key for m in at.multiselect) == ["agent:drop:local:shop",
+                                                     "agent:pin:local:shop"]
     at.multiselect(key="agent:drop:local:shop").set_value(["main.reviews", "main.canary"]).run()
     server.script(run_sql(IN_2024))
     at.chat_input[0].set_value("now only for 2024").run()
@@ -78,3 +81,14 @@ def test_pin_and_drop_shape_the_next_question_and_follow_ups_carry_the_chat(page
     frame = at.dataframe[-1].value
     assert [[r, float(t)] for r, t in frame.values.tolist()] == totals_by_region(2024)
     assert "Tables sent to the LLM: 2 of 4" in text_of(at)
+
+
+def test_a_401_echoing_the_api_key_is_shown_without_the_key(page_env):
+    page_env.script({"error": "Incorrect API key provided: sk-page-test. Check your key.",
+                     "status": 401})
+    at = AppTest.from_file(str(ROOT / "pages/3_Ask.py"), default_timeout=90).run()
+    at.chat_input[0].set_value("How many orders?").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = text_of(at) + "\n".join(str(e.value) for e in at.error)
+    assert "401" in shown and "Incorrect API key provided: ***" in shown
+    assert "sk-page-test" not in shown

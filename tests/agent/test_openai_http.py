@@ -121,6 +121,20 @@ def test_an_http_error_from_the_model_server_is_shown_not_hidden(tmp_path, llm_s
     ws.close()
 
 
+def test_a_401_that_echoes_the_api_key_never_shows_the_key(tmp_path, llm_server, shop_path):
+    ws = http_workspace(tmp_path, llm_server)
+    ws.add_connection("shop", "duckdb", {"path": str(shop_path)})
+    llm_server.script({"error": f"Incorrect API key provided: {KEY}. Find your key at "
+                                "https://platform.openai.com/account/api-keys.", "status": 401})
+    out = ask(ws, "shop", "How many orders?")
+    assert not out.ok and out.error.kind == "llm"
+    assert "401" in out.error.message and "Incorrect API key provided: ***" in out.error.message
+    shown = json.dumps(out.error.to_dict()) + repr(out.error) + str(out.error.__cause__)
+    assert KEY not in shown and KEY not in (out.error.detail or "")
+    assert KEY not in (ws.query_log()[0].error or "")
+    ws.close()
+
+
 # ---- the CLI ----------------------------------------------------------------------------------
 def ask_cli(home, server, *args):
     env = clean_env(home, OPENAI_API_KEY="test", OPENAI_BASE_URL=server.base_url)

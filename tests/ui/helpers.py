@@ -32,6 +32,14 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
 
 
+def chart_rows(at: AppTest, nth: int = 0) -> list[dict]:
+    """The rows Streamlit sends with a chart (its datasets travel as Arrow next to the spec)."""
+    import pyarrow as pa
+
+    dataset = at.get("vega_lite_chart")[nth].proto.datasets[0]
+    return pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+
+
 def fill_pg_form(at: AppTest, db, *, name: str, password: str | None = None) -> None:
     """Fill the PostgreSQL add form the way a person would."""
     key = "add_conn:postgresql"
