@@ -14,6 +14,9 @@ _POOLS: dict[int, Any] = {}
 _LOCK = threading.Lock()
 
 
+PING_SQL = "SELECT 1 FROM (SELECT pg_advisory_unlock_all()) AS unlocked"
+
+
 class _PingDialect:
     """Lets SQLAlchemy's QueuePool pre-ping and roll back plain ADBC connections."""
 
@@ -27,9 +30,11 @@ class _PingDialect:
         dbapi_connection.close()
 
     def do_ping(self, dbapi_connection) -> bool:
+        """The checkout ping also frees session advisory locks a previous query could have left
+        (depth behind the guard, at no extra round trip)."""
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("SELECT 1")
+            cursor.execute(PING_SQL)
             cursor.fetchall()
         finally:
             cursor.close()
@@ -84,6 +89,7 @@ def fetch(connector, sql: str, *, limit: int | None, timeout_s: float) -> Fetche
         try:
             cursor.execute("SET TRANSACTION READ ONLY")
             cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+            cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
             described = None
             if limit is None or limit >= NUMERIC_AS_TEXT_MIN_ROWS:
                 described = _numeric_schema(cursor, sql)

@@ -168,6 +168,7 @@ class Postgres(Connector):
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute("SET TRANSACTION READ ONLY")
         cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+        cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
 
     def execute_cursor(self, conn, sql: str):
         """prepare=True forces the extended protocol, which refuses several statements."""
