@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
-from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, map_error
+from olympus.errors import COMMON_RULES, ConfigError, ConnectionFailed, ErrorRule, map_error
 
 if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
@@ -240,6 +241,33 @@ class Connector:
 
     def describe_type(self, type_code: Any) -> str:
         return str(type_code) if type_code is not None else ""
+
+
+class FileConnector(Connector):
+    """Embedded databases: one file on this machine, kept as an absolute path."""
+
+    file_help: ClassVar[str] = "Path to the database file"
+    missing_file_hint: ClassVar[str] = "Check the file path."
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "fields" not in cls.__dict__:  # each file type only names its own help text
+            cls.fields = (Field("path", "Database file", required=True, help=cls.file_help),)
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
+        out = super().validate(params)
+        # stored absolute: the UI, the CLI and later runs may start in other directories
+        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
+        return out
+
+    def existing_path(self) -> str:
+        """The file, or a clear error before any driver guesses (and maybe creates one)."""
+        path = self.params["path"]
+        if not os.path.exists(path):
+            raise ConnectionFailed(f"No {self.label} file at {path}.",
+                                   suggestion=self.missing_file_hint)
+        return path
 
 
 def rows_to_arrow(names: list[str], rows: list) -> "pa.Table":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Iterable
 
 from olympus.connectors._catalog import assemble
-from olympus.connectors.base import Connector, Fetched, Field, Progress
+from olympus.connectors.base import Fetched, FileConnector, Progress
 from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL
 
 TABLES_SQL = """
@@ -34,7 +33,7 @@ WHERE database_name = current_database()
 SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
 
-class DuckDB(Connector):
+class DuckDB(FileConnector):
     """An embedded DuckDB file (the demo database is one)."""
 
     type = "duckdb"
@@ -43,7 +42,8 @@ class DuckDB(Connector):
     dialect = "duckdb"
     version_query = "SELECT 'DuckDB ' || version()"
     system_schemas = frozenset({"information_schema", "pg_catalog"})
-    fields = (Field("path", "Database file", required=True, help="Path to a .duckdb file"),)
+    file_help = "Path to a .duckdb file"
+    missing_file_hint = "Check the path, or run `python -m olympus demo`."
     error_rules = (
         ErrorRule(r"file system operations are disabled|external access", PermissionDenied,
                   "Reading files or URLs from SQL is disabled for safety.",
@@ -62,13 +62,6 @@ class DuckDB(Connector):
         super().__init__(params, **options)
         self._native = None
         self._native_lock = threading.Lock()
-
-    @classmethod
-    def validate(cls, params):
-        out = super().validate(params)
-        # stored absolute: the UI, the CLI and later runs may start in other directories
-        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
-        return out
 
     def url(self) -> str:
         return f"duckdb:///{self.params['path']}"
@@ -93,10 +86,7 @@ class DuckDB(Connector):
             if self._native is None:
                 import duckdb
 
-                path = self.params["path"]
-                if not os.path.exists(path):
-                    raise ConnectionFailed(f"No DuckDB file at {path}.",
-                                           suggestion="Check the path, or run `python -m olympus demo`.")
+                path = self.existing_path()
                 try:
                     self._native = duckdb.connect(path, read_only=True, config=dict(SAFE_CONFIG))
                 except Exception as exc:

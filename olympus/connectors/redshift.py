@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable
 
-from olympus.connectors._catalog import assemble
 from olympus.connectors.base import Progress
 from olympus.connectors.postgres import Postgres
 from olympus.errors import ErrorRule, QueryTimeout, SSLRequired
@@ -86,14 +84,6 @@ class Redshift(Postgres):
         return f"Redshift {found.group(1)}" if found else super().clean_version(raw)
 
     # ---- catalog ----------------------------------------------------------------------------
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        tables, columns, keys = self.catalog_rows(progress)
-        keep = {t[0] for t in tables if self.keep_schema(t[1], include, exclude)}
-        return assemble((t for t in tables if t[0] in keep),
-                        (c for c in columns if c[0] in keep), (k for k in keys if k[0] in keep))
-
     def catalog_rows(self, progress: Progress | None) -> tuple[list, list, list]:
         """Five bulk queries for the whole database, in one read-only transaction."""
         report = progress or (lambda _msg, _frac: None)

@@ -7,7 +7,7 @@ import time
 from typing import Iterable
 
 from olympus.connectors._catalog import assemble
-from olympus.connectors.base import Connector, Field, Progress
+from olympus.connectors.base import FileConnector, Progress
 from olympus.errors import ConnectionFailed, ErrorRule
 
 TABLES_SQL = """SELECT name, type FROM sqlite_master
@@ -25,7 +25,7 @@ WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq"""
 EXACT_COUNT_MAX_TABLES = 200  # small embedded files: exact counts are cheap and more useful
 
 
-class SQLite(Connector):
+class SQLite(FileConnector):
     """A local SQLite file."""
 
     type = "sqlite"
@@ -34,19 +34,12 @@ class SQLite(Connector):
     dialect = "sqlite"
     version_query = "SELECT 'SQLite ' || sqlite_version()"
     has_comments = False  # SQLite has no COMMENT ON
-    fields = (Field("path", "Database file", required=True, help="Path to a .sqlite/.db file"),)
+    file_help = "Path to a .sqlite/.db file"
     error_rules = (
         ErrorRule(r"unable to open database|no such file", ConnectionFailed,
                   "The database file could not be opened.",
                   suggestion="Check the file path and that the file exists."),
     )
-
-    @classmethod
-    def validate(cls, params):
-        out = super().validate(params)
-        # stored absolute: the UI, the CLI and later runs may start in other directories
-        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
-        return out
 
     def url(self) -> str:
         return f"sqlite:///file:{self.params['path']}?mode=ro&uri=true"
@@ -58,9 +51,7 @@ class SQLite(Connector):
 
     @property
     def engine(self):
-        if not os.path.exists(self.params["path"]):
-            raise ConnectionFailed(f"No SQLite file at {self.params['path']}.",
-                                   suggestion="Check the file path.")
+        self.existing_path()
         with self._lock:
             if self._engine is None:
                 from sqlalchemy import create_engine

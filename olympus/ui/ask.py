@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from olympus.config import Settings
-from olympus.errors import OlympusError
 from olympus.ui import agent_tables, resources, results, state, widgets
 from olympus.ui.state import Entry
 from olympus.ui.widgets import ICONS
@@ -40,11 +39,8 @@ def render() -> None:
     widgets.header("Ask", ICONS["ask"],
                    "Ask a question in plain English, or write SQL. Every query runs read-only "
                    "with a row limit and a timeout.")
-    records, err = widgets.guarded(ws.connections)
-    if err is not None:
-        return
+    records = widgets.connections_or_notice(ws)
     if not records:
-        widgets.no_connections()
         return
     agent_ok, why = agent_status(config)
     left, right = st.columns([3, 2], vertical_alignment="bottom")

@@ -24,11 +24,8 @@ def render() -> None:
     ws = resources.workspace(config)
     widgets.header("Schema", ICONS["schema"],
                    "Tables, columns, keys and relationships, read from each database's catalog.")
-    records, err = widgets.guarded(ws.connections)
-    if err is not None:
-        return
+    records = widgets.connections_or_notice(ws)
     if not records:
-        widgets.no_connections()
         return
     names = [r.name for r in records]
     pick, info, button = st.columns([4, 4, 2], vertical_alignment="bottom")

@@ -151,6 +151,14 @@ def no_connections() -> None:
     nav_link("connections", "Go to Connections")
 
 
+def connections_or_notice(ws) -> list:
+    """The owner's connections; an error box or the "add one" notice when there are none."""
+    records, err = guarded(ws.connections)
+    if err is None and not records:
+        no_connections()
+    return records or []
+
+
 def llm_status(config: Any) -> None:
     """Which model answers questions, or how to configure one."""
     if config.llm_configured:
