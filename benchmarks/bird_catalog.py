@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,18 +15,14 @@ _COLUMN = re.compile(r'^("(?P<q>[^"]+)"|(?P<u>\S+))\s+(?P<type>[^,]+),?$')
 _NOISE = ("-- Stats:", "-- Foreign keys:")
 
 
-def shared_dir() -> Path:
-    """The shared data folder beside the repo, overridable for CI layouts."""
-    override = os.environ.get("OLYMPUS_SHARED_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
+BIRD_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "bird-mini-dev"
 
 
 def bird_dir() -> Path:
-    """Where the BIRD mini-dev files live; a clear error when they are missing."""
-    path = shared_dir() / "datasets" / "bird-mini-dev"
-    if not (path / "dev_tables.json").is_file():
-        raise FileNotFoundError(f"BIRD mini-dev not found at {path}; set OLYMPUS_SHARED_DIR")
-    return path
+    """The repository's own copy (CC BY-SA 4.0, see its LICENSE-NOTE.md); clear error if absent."""
+    if not (BIRD_DIR / "dev_tables.json").is_file():
+        raise FileNotFoundError(f"BIRD mini-dev not found at {BIRD_DIR}: the checkout is incomplete")
+    return BIRD_DIR
 
 
 def _parse_ddl(text: str, schema: str) -> list[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -15,20 +14,17 @@ _PRIMARY_KEY = re.compile(r"primary key: \((.+)\)")
 _CREATE = re.compile(r'CREATE TABLE "?([^"(\s]+)"? \(')
 
 
-def shared_dir() -> Path:
-    """../shared next to the repository, or $OLYMPUS_SHARED_DIR."""
-    given = os.environ.get("OLYMPUS_SHARED_DIR")
-    return Path(given) if given else Path(__file__).resolve().parents[2] / "shared"
+BIRD_DIR = Path(__file__).resolve().parent / "data" / "bird-mini-dev"
 
 
 def bird_dir() -> Path:
-    return shared_dir() / "datasets" / "bird-mini-dev"
+    """The in-repo copy (CC BY-SA 4.0, see its LICENSE-NOTE.md): a fresh clone tests itself."""
+    return BIRD_DIR
 
 
 def load_gold() -> list[dict]:
-    """The 500 questions with their PostgreSQL gold SQL; [] when the data is not there."""
-    path = bird_dir() / "mini_dev_postgresql.json"
-    return json.loads(path.read_text()) if path.is_file() else []
+    """The 500 questions with their PostgreSQL gold SQL (a missing file is a broken checkout)."""
+    return json.loads((bird_dir() / "mini_dev_postgresql.json").read_text())
 
 
 def schema_files() -> list[Path]:

@@ -40,7 +40,7 @@ def _shop() -> dict:
 @pytest.fixture(scope="module")
 def big() -> dict:
     """A 2,000-table catalog: BIRD's schemas plus generated business tables."""
-    from benchmarks import bird_catalog as bird  # shared data missing -> fails loudly
+    from benchmarks import bird_catalog as bird  # the in-repo copy under tests/data/
 
     return bird.merged_snapshot()
 
