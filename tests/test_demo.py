@@ -12,12 +12,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from olympus import demo
-from olympus.demo import DEMO_TABLES, DESCRIPTION, SAMPLE_QUESTIONS, build_demo
+from olympus.demo import DEMO_TABLES, DESCRIPTION, SAMPLE_QUESTIONS, DemoInfo, build_demo
+from olympus.demo import build as demo_build
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> demo.DemoInfo:
+def built(tmp_path_factory) -> DemoInfo:
     """One demo built with the default seed, shared by the read-only checks."""
     cpu = time.process_time()
     info = build_demo(tmp_path_factory.mktemp("demo") / "demo.duckdb")
@@ -237,7 +237,7 @@ def test_failed_build_leaves_previous_demo_and_no_temp_files(built, tmp_path, mo
     def boom(con):
         raise RuntimeError("disk full (simulated)")
 
-    monkeypatch.setattr(demo, "_comment", boom)  # fails after every table is loaded
+    monkeypatch.setattr(demo_build, "_comment", boom)  # fails after every table is loaded
     with pytest.raises(RuntimeError, match="simulated"):
         build_demo(path, seed=99)
     assert _file_digest(path) == before

@@ -1,4 +1,4 @@
-"""The embedded demo database: a fictional lender in DuckDB, so Olympus works with no setup."""
+"""Builds the demo database file: generated tables, loaded through Arrow, swapped in atomically."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from olympus.demo_schema import TABLES, Table, comments, ddl
+from olympus.demo.schema import TABLES, Table, comments, ddl
 
 if TYPE_CHECKING:  # heavy imports stay lazy: the app reads the constants on every start
     import duckdb
@@ -55,15 +55,15 @@ def _generate(seed: int) -> dict[str, "Columns"]:
     """All demo tables as column arrays; one seeded generator makes every run identical."""
     import numpy as np
 
-    from olympus import demo_loans, demo_reference, demo_servicing
+    from olympus.demo import loans, reference, servicing
 
     rng = np.random.default_rng(seed)
-    br = demo_reference.branches(rng)
-    of = demo_reference.loan_officers(rng, br)
-    ca = demo_reference.marketing_campaigns(rng)
-    cu = demo_loans.customers(rng, N_CUSTOMERS, br)
-    ln, pay, dq = demo_servicing.service(rng, demo_loans.loans(rng, cu, br, of, ca))
-    return {"branches": br, "loan_officers": of, "loan_products": demo_reference.loan_products(),
+    br = reference.branches(rng)
+    of = reference.loan_officers(rng, br)
+    ca = reference.marketing_campaigns(rng)
+    cu = loans.customers(rng, N_CUSTOMERS, br)
+    ln, pay, dq = servicing.service(rng, loans.loans(rng, cu, br, of, ca))
+    return {"branches": br, "loan_officers": of, "loan_products": reference.loan_products(),
             "customers": cu, "marketing_campaigns": ca, "loans": ln, "payments": pay,
             "delinquencies": dq}
 

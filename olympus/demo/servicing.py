@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from olympus.demo_reference import N_MONTHS, SNAPSHOT, Cols, add_months, month_index
+from olympus.demo.reference import N_MONTHS, SNAPSHOT, Cols, add_months, month_index
 
 _MISS_BASE = np.array([0.0065, 0.0030, 0.0010, 0.0055, 0.0055])  # monthly, by category
 _BAND_RISK = np.array([3.2, 1.9, 1.0, 0.5, 0.25])  # Poor .. Exceptional

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from olympus.demo_reference import (
+from olympus.demo.reference import (
     CATEGORIES, N_MONTHS, PRODUCTS, REGION_GROWTH, SNAPSHOT, Cols, demand, month_index,
     month_start, names, seasonality,
 )
