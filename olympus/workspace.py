@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 DEMO_NAME = "Demo"
 DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo once
+DEMO_MARK = "demo:{id}"  # owner flag: this connection is the managed demo (kept across renames)
+DEMO_TYPE = "duckdb"
 
 # (owner, connection_id, fingerprint, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
@@ -232,18 +234,16 @@ class Workspace:
             return None
         return self.ensure_demo()
 
+    def is_demo(self, record: ConnectionRecord) -> bool:
+        """The managed demo, by a mark stored with the owner: a renamed demo is still the demo."""
+        return self.store.has_flag(self.owner, DEMO_MARK.format(id=record.id))
+
     def ensure_demo(self, *, reset: bool = False) -> ConnectionRecord:
-        """Build the demo file if missing (or on reset) and register "Demo"; touches nothing else."""
+        """Build the demo file if missing (or on reset) and register it; touches nothing else."""
         from olympus.demo import build_demo
 
         path = str(self.settings.demo_path)
-        existing = self._find(DEMO_NAME)
-        if existing is not None and (existing.type, existing.params.get("path")) != ("duckdb", path):
-            from olympus.errors import ConfigError
-
-            raise ConfigError(f"A connection named {DEMO_NAME!r} already exists and is not the "
-                              "demo database.", title="Name already used",
-                              suggestion=f"Rename that connection to free the name {DEMO_NAME!r}.")
+        existing = self._demo_record(path)
         self.demo_built = False
         if reset or not self.settings.demo_path.exists():
             if existing is not None:
@@ -252,14 +252,32 @@ class Workspace:
             self.demo_built = True
             log.info("Built the demo database at %s in %.1f s", info.path, info.seconds)
         if existing is None:
-            record, _ = self.add_connection(DEMO_NAME, "duckdb", {"path": path},
+            record, _ = self.add_connection(DEMO_NAME, DEMO_TYPE, {"path": path},
                                             save_untested=True)
+            self.store.set_flag(self.owner, DEMO_MARK.format(id=record.id))
             self.store.set_flag(self.owner, DEMO_OFFERED)
             return record
         if self.demo_built:
             self.store.forget_schema(self.owner, existing.id)
             self.test_connection(existing.id)
         return self.get(existing.id)
+
+    def _demo_record(self, path: str) -> ConnectionRecord | None:
+        """The marked demo; an unmarked one (older store, or a crash before the mark) is adopted
+        when it is named, typed and placed like the demo. Another connection on its name: error."""
+        records = self.connections()
+        marked = next((r for r in records if self.is_demo(r)), None)
+        named = next((r for r in records if r.name == DEMO_NAME), None)
+        if marked is not None or named is None:
+            return marked
+        if (named.type, named.params.get("path")) != (DEMO_TYPE, path):
+            from olympus.errors import ConfigError
+
+            raise ConfigError(f"A connection named {DEMO_NAME!r} already exists and is not the "
+                              "demo database.", title="Name already used",
+                              suggestion=f"Rename that connection to free the name {DEMO_NAME!r}.")
+        self.store.set_flag(self.owner, DEMO_MARK.format(id=named.id))
+        return named
 
     # ---- internals ----------------------------------------------------------------------------
     def _find(self, name: str) -> ConnectionRecord | None:

@@ -188,6 +188,29 @@ def test_demo_name_taken_by_a_user_connection_is_left_alone(ws, tmp_path):
     with pytest.raises(ConfigError, match="not the demo"):
         ws.ensure_demo()
     assert ws.get("Demo") == mine and not ws.settings.demo_path.exists()
+    assert not ws.is_demo(mine)
+
+
+def test_demo_is_known_by_its_stored_mark_not_its_name(ws, store, settings, tmp_path):
+    demo = ws.ensure_demo()
+    assert ws.is_demo(demo)
+    ws.update_connection("Demo", new_name="Lending")
+    renamed = ws.get("Lending")
+    mine, _ = ws.add_connection("Demo", "duckdb", {"path": str(tmp_path / "mine.duckdb")},
+                                test_first=False)
+    assert ws.is_demo(renamed) and not ws.is_demo(mine)
+    assert Workspace(store, ws.owner, settings=settings).is_demo(renamed)  # stored, not in memory
+    assert ws.ensure_demo().id == demo.id  # the renamed demo, not a second one
+    assert sorted(r.name for r in ws.connections()) == ["Demo", "Lending"]
+    assert not Workspace(store, "someone-else", settings=settings).is_demo(renamed)
+
+
+def test_an_unmarked_demo_from_an_older_store_is_adopted(ws, tmp_path):
+    path = str(ws.settings.demo_path)
+    old, _ = ws.add_connection("Demo", "duckdb", {"path": path}, test_first=False)
+    assert not ws.is_demo(old)  # registered before demos carried a mark
+    assert ws.ensure_demo().id == old.id and ws.is_demo(old)
+    assert [r.name for r in ws.connections()] == ["Demo"]
 
 
 def test_no_secret_in_any_log_output(store, settings, pg_db, caplog, capfd):

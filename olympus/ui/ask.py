@@ -141,12 +141,12 @@ def conversation(ws: Workspace, name: str, records: list) -> None:
 
 def empty_state(ws: Workspace, name: str, records: list) -> None:
     record = next((r for r in records if r.name == name), None)
+    demo = record is not None and ws.is_demo(record)
     with st.container(border=True):
-        st.markdown("**Start with a query.** Type SQL below, or try one of these:"
-                    if record is not None and record.type == "duckdb" and name == "Demo"
+        st.markdown("**Start with a query.** Type SQL below, or try one of these:" if demo
                     else "**Start with a query.** Type SQL in the box below; results come back "
                          "as a table and a chart.")
-        if record is not None and record.type == "duckdb" and name == "Demo":
+        if demo:
             with st.container(horizontal=True):
                 for label, sql in EXAMPLES.items():
                     if st.button(label, icon=ICONS["run"], key=f"example:{label}"):

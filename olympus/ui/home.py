@@ -8,7 +8,7 @@ import streamlit as st
 
 from olympus.ui import resources, state, widgets
 from olympus.ui.widgets import ICONS
-from olympus.workspace import DEMO_NAME, Workspace
+from olympus.workspace import Workspace
 
 
 _BOOT_LOCK = threading.Lock()  # two first sessions at once must not both build the demo
@@ -28,7 +28,7 @@ def bootstrap(ws: Workspace) -> None:
         except Exception as exc:  # e.g. a wrong secret key: shown on the home page
             state.put(ws.owner, "bootstrap_error", widgets.as_error(exc))
             return
-    state.put(ws.owner, "demo_created", True)
+    state.put(ws.owner, "demo_created", demo.name)
 
 
 def render() -> None:
@@ -41,11 +41,12 @@ def render() -> None:
     problem = state.get(ws.owner, "bootstrap_error")
     if problem:
         widgets.error_box(problem)
-    if state.get(ws.owner, "demo_created"):
+    demo_name = state.get(ws.owner, "demo_created")
+    if demo_name:
         from olympus.demo import DESCRIPTION
 
         st.success(f"**Welcome!** This is the first start, so Olympus created a demo database "
-                   f"and added it as the connection **{DEMO_NAME}**: "
+                   f"and added it as the connection **{demo_name}**: "
                    f"{' '.join(DESCRIPTION.split())}", icon=":material/celebration:")
     records, err = widgets.guarded(ws.connections)
     if err is not None:

@@ -306,6 +306,23 @@ def test_demo_deleted_by_the_user_stays_deleted_in_new_sessions(app, olympus_hom
     assert "No connections yet" in shown(later)
 
 
+def test_ask_examples_follow_the_demo_by_its_mark_not_its_name(app, olympus_home, tmp_path):
+    import duckdb
+
+    no_traceback(app("app.py"))  # first start: the demo
+    workspace().update_connection("Demo", new_name="Lending")
+    duckdb.connect(str(tmp_path / "mine.duckdb")).close()
+    workspace().add_connection("Demo", "duckdb", {"path": str(tmp_path / "mine.duckdb")})
+    at = app("pages/3_Ask.py")
+    at.selectbox(key="ask:conn").set_value("Lending").run()
+    no_traceback(at)
+    assert "try one of these" in shown(at)
+    assert any(b.label == "Loans originated per month" for b in at.button)
+    at.selectbox(key="ask:conn").set_value("Demo").run()  # a user's DuckDB that took the name
+    assert "try one of these" not in shown(at)
+    assert not any(b.label == "Loans originated per month" for b in at.button)
+
+
 def test_ask_charts_awkward_column_names_and_always_shows_the_table(app, tmp_path):
     import duckdb
 
