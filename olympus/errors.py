@@ -85,6 +85,15 @@ class ConfigError(OlympusError):
     kind, title = "config", "Invalid settings"
     suggestion = "Fix the highlighted setting and try again."
 
+    def __init__(self, message: str, *, fields: tuple[str, ...] = (), missing: bool = False,
+                 **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.fields = tuple(fields)  # the form fields at fault, so a UI can mark them
+        self.missing = missing  # True: only required fields are empty (an edit may keep them)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), **({"fields": list(self.fields)} if self.fields else {})}
+
 
 class UnknownError(OlympusError):
     kind, title = "unknown", "Unexpected error"

@@ -5,61 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from typing import Iterator, Mapping
+from typing import Iterator
 
+from olympus.connectors.traits import SQLPolicy
 from olympus.errors import SQLSyntaxError, UnsafeSQL
 
 # sqlglot warns on every statement it can only parse as a command; refusals are ours to report.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-# ---- policy as plain data, so it can move onto connector classes later ---------------------
-SIDE_EFFECTS = "it has side effects"
-SETTINGS = "it changes server or session settings"
-FILES = "it reads or writes files or the network from the database server"
-RUNS_TEXT = "it runs SQL given as text, which cannot be checked"
-SEQUENCES = "it changes a sequence"
-LOCKS = "it takes locks that outlive the query"
-SLEEPS = "it only waits and ties up a connection"
-
-# Lower-case function names; a trailing "*" makes a prefix.
-POSTGRES_DENIED: Mapping[str, str] = {
-    "set_config": SETTINGS, "pg_reload_conf": SETTINGS, "pg_terminate_backend": SIDE_EFFECTS,
-    "pg_cancel_backend": SIDE_EFFECTS, "pg_signal_backend": SIDE_EFFECTS, "lo_*": FILES,
-    "loread": FILES, "lowrite": FILES, "pg_read_*": FILES, "pg_ls_*": FILES,
-    "pg_stat_file": FILES, "pg_file_*": FILES, "dblink*": RUNS_TEXT, "query_to_xml*": RUNS_TEXT,
-    "query_to_xmlschema": RUNS_TEXT, "ts_stat": RUNS_TEXT, "ts_rewrite": RUNS_TEXT,
-    "pg_stat_statements_reset": SIDE_EFFECTS, "pg_logdir_ls": FILES, "table_to_xml*": RUNS_TEXT, "cursor_to_xml*": RUNS_TEXT,
-    "database_to_xml*": RUNS_TEXT, "schema_to_xml*": RUNS_TEXT, "nextval": SEQUENCES,
-    "setval": SEQUENCES, "pg_advisory_*": LOCKS, "pg_try_advisory_*": LOCKS, "pg_sleep": SLEEPS,
-    "pg_sleep_for": SLEEPS, "pg_sleep_until": SLEEPS, "pg_notify": SIDE_EFFECTS,
-    "pg_switch_wal": SIDE_EFFECTS, "pg_create_*": SIDE_EFFECTS, "pg_drop_*": SIDE_EFFECTS,
-    "pg_replication_*": SIDE_EFFECTS, "pg_logical_*": SIDE_EFFECTS, "pg_promote": SIDE_EFFECTS,
-    "pg_rotate_logfile": SIDE_EFFECTS, "pg_wal_replay_*": SIDE_EFFECTS, "pg_backup_*": SIDE_EFFECTS,
-    "pg_start_backup": SIDE_EFFECTS, "pg_stop_backup": SIDE_EFFECTS, "pg_stat_reset*": SIDE_EFFECTS,
-    "pg_log_*": SIDE_EFFECTS, "pg_import_system_collations": SIDE_EFFECTS,
-    "pg_truncate_visibility_map": SIDE_EFFECTS, "brin_summarize_*": SIDE_EFFECTS,
-    "brin_desummarize_range": SIDE_EFFECTS, "gin_clean_pending_list": SIDE_EFFECTS,
-}
-DUCKDB_DENIED: Mapping[str, str] = {
-    "read_*": FILES, "parquet_*": FILES, "glob": FILES, "sniff_csv": FILES, "st_read*": FILES,
-    "iceberg_*": FILES, "delta_scan": FILES, "sqlite_*": FILES, "postgres_*": FILES,
-    "mysql_*": FILES, "getenv": SETTINGS, "duckdb_secrets": SETTINGS, "which_secret": SETTINGS,
-    "query": RUNS_TEXT, "query_table": RUNS_TEXT,
-}
-SQLITE_DENIED: Mapping[str, str] = {
-    "load_extension": SIDE_EFFECTS, "readfile": FILES, "writefile": FILES, "edit": FILES,
-    "fsdir": FILES, "zipfile": FILES, "fts3_tokenizer": SIDE_EFFECTS,
-}
-SNOWFLAKE_DENIED: Mapping[str, str] = {"system$*": SIDE_EFFECTS}
-BIGQUERY_DENIED: Mapping[str, str] = {"external_query": RUNS_TEXT}
-
-DENIED_FUNCTIONS: dict[str, Mapping[str, str]] = {
-    "postgres": POSTGRES_DENIED, "redshift": POSTGRES_DENIED, "duckdb": DUCKDB_DENIED,
-    "sqlite": SQLITE_DENIED, "snowflake": SNOWFLAKE_DENIED, "bigquery": BIGQUERY_DENIED,
-}
-# Dialects that read a quoted "table" that looks like a path from disk: `FROM 'data.csv'`.
-FILE_PATH_TABLES: frozenset[str] = frozenset({"duckdb"})
-DIALECT_ALIASES: dict[str, str] = {"postgresql": "postgres", "supabase": "postgres"}
 
 # sqlglot node classes that are whole statements; writes get the "Writes are not allowed" wording.
 WRITE_NODES = ("Insert", "Update", "Delete", "Merge", "Copy", "Create", "Drop", "Alter",
@@ -80,25 +32,29 @@ NODE_NAMES = {"TruncateTable": "TRUNCATE", "NextValueFor": "NEXT VALUE FOR",
 WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE", "ALTER",
                          "TRUNCATE", "GRANT", "REVOKE", "COPY"})
 READ_STARTS = frozenset({"SELECT", "WITH", "(", "FROM"})
-FENCE_LANGS = frozenset({"", "sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql",
-                         "redshift", "snowflake", "bigquery", "googlesql", "duckdb", "sqlite",
-                         "mysql", "tsql", "ansi", "text"})
+GENERIC_FENCES = frozenset({"", "sql", "ansi", "text"})  # plus every connector's names
 
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: .*?>")
 _FENCE = re.compile(r"^[ \t]*```(.*?)(?:```|\Z)", re.S | re.M)
 
 
 # ---- public API ---------------------------------------------------------------------------
-def check_sql(sql: str, dialect: str) -> str:
-    """The user's own text, cleaned, if it is one read-only statement; else a one-line refusal."""
-    dialect = DIALECT_ALIASES.get(dialect, dialect)
+def check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str:
+    """The user's own text, cleaned, if it is one read-only statement; else a one-line refusal.
+    `dialect` is a sqlglot dialect (or a connection type); the policy comes from the connector
+    class that declares it, and a dialect nobody declares may call no function at all."""
+    from olympus.connectors import dialect_class, sql_policy
+
+    cls = dialect_class(dialect)
+    dialect = cls.dialect if cls is not None else str(dialect).lower()
+    policy = policy if policy is not None else sql_policy(dialect)
     cleaned = clean_sql(sql, dialect)
     tokens = _tokenize(cleaned, dialect, sql)
     _check_statement_count(tokens, sql)
     _check_unicode_names(tokens, sql)
     tree = _parse(cleaned, dialect, tokens, sql)
     _check_root(tree, tokens, sql)
-    for reason in _violations(tree, dialect):
+    for reason in _violations(tree, policy):
         raise UnsafeSQL(reason, sql=sql)
     return cleaned
 
@@ -128,7 +84,16 @@ def clean_sql(sql: str, dialect: str) -> str:
 # ---- steps --------------------------------------------------------------------------------
 def _unfence(block: str) -> str:
     first, newline, rest = block.partition("\n")
-    return rest if newline and first.strip().lower() in FENCE_LANGS else block
+    return rest if newline and first.strip().lower() in fence_languages() else block
+
+
+@cache
+def fence_languages() -> frozenset[str]:
+    """```lang names that mark SQL: generic ones plus each connector's type, dialect, aliases."""
+    from olympus.connectors import all_classes
+
+    names = {n for c in all_classes() for n in (c.type, c.dialect, *c.aliases, *c.fence_names)}
+    return GENERIC_FENCES | frozenset(n.lower() for n in names)
 
 
 def _tokenize(text: str, dialect: str, original: str) -> list:
@@ -136,7 +101,12 @@ def _tokenize(text: str, dialect: str, original: str) -> list:
     from sqlglot.errors import TokenError
 
     try:
-        return Dialect.get_or_raise(dialect).tokenize(text)
+        engine = Dialect.get_or_raise(dialect)
+    except ValueError:
+        raise UnsafeSQL(f"SQL for {dialect!r} can't be checked: no database here speaks that "
+                        "dialect.", sql=original) from None
+    try:
+        return engine.tokenize(text)
     except TokenError as exc:
         near = str(exc).splitlines()[0].removeprefix("Error tokenizing ").strip()
         raise SQLSyntaxError(f"The SQL could not be read: a quote or comment may be left open "
@@ -227,12 +197,11 @@ def _check_root(tree, tokens: list, sql: str) -> None:
     raise UnsafeSQL(f"Only SELECT queries are allowed; found {_first_word(tokens)}.", sql=sql)
 
 
-def _violations(tree, dialect: str) -> Iterator[str]:
+def _violations(tree, policy: SQLPolicy) -> Iterator[str]:
     """Every reason to refuse, walking the whole tree (CTEs and subqueries included)."""
     from sqlglot import exp
 
     statements, writes = _statement_classes()
-    denied = DENIED_FUNCTIONS.get(dialect, {})
     for node in tree.walk():
         if isinstance(node, statements):
             lead = "Writes are not allowed:" if isinstance(node, writes) else \
@@ -243,19 +212,19 @@ def _violations(tree, dialect: str) -> Iterator[str]:
         elif isinstance(node, exp.Lock):
             yield "Locking clauses (FOR UPDATE / FOR SHARE) are not allowed: they block others."
         elif isinstance(node, (exp.Func, exp.DynamicIdentifier)):
-            yield from _function_violations(node, denied)
-        elif isinstance(node, exp.Table) and dialect in FILE_PATH_TABLES:
+            yield from _function_violations(node, policy)
+        elif isinstance(node, exp.Table) and policy.file_path_tables:
             yield from _path_violations(node)
 
 
-def _function_violations(node, denied: Mapping[str, str]) -> Iterator[str]:
+def _function_violations(node, policy: SQLPolicy) -> Iterator[str]:
     from sqlglot import exp
 
     if isinstance(node, exp.DynamicIdentifier) and not isinstance(node.this, exp.Literal):
         yield "Dynamic names (IDENTIFIER(...)) are not allowed: they cannot be checked."
         return
     for name in _function_names(node):
-        reason = _denied_reason(name.lower(), denied)
+        reason = policy.function_reason(name)
         if reason:
             yield f"Function {name} is not allowed: {reason}."
             return
@@ -268,13 +237,6 @@ def _function_names(node) -> list[str]:
     if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.DynamicIdentifier)):
         return [node.name]
     return list(dict.fromkeys(n.lower() for n in (node.sql_name(), *type(node).sql_names())))
-
-
-def _denied_reason(name: str, denied: Mapping[str, str]) -> str | None:
-    for pattern, reason in denied.items():
-        if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
-            return reason
-    return None
 
 
 def _path_violations(node) -> Iterator[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping
 
 from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
@@ -23,20 +24,53 @@ DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo on
 DEMO_MARK = "demo:{id}"  # owner flag: this connection is the managed demo (kept across renames)
 DEMO_TYPE = "duckdb"
 
-# (owner, connection_id, fingerprint, build) -> Connector. The UI passes a st.cache_resource-backed
+# (owner, connection_id, version, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
 ConnectorFactory = Callable[[str, str, str, Callable[[], Connector]], Connector]
 
-_LIMITERS: dict[int, "RateLimiter"] = {}
-_LIMITERS_LOCK = threading.Lock()
+
+class Memo:
+    """A small thread-safe LRU for objects derived from a snapshot (the agent's schema index)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
-def shared_limiter(per_minute: int) -> "RateLimiter":
-    """One process-wide limiter per rate, so new Workspace objects can't reset the count."""
-    from olympus.runner import RateLimiter
+class Shared:
+    """What outlives one Workspace (a Streamlit rerun builds a new one): rate limits, schema and
+    index caches. One per process and store: the UI keeps it in st.cache_resource, the CLI makes
+    one per run. Every key inside holds the owner, so owners never share an entry."""
 
-    with _LIMITERS_LOCK:
-        return _LIMITERS.setdefault(per_minute, RateLimiter(per_minute, 60.0))
+    def __init__(self, store: Store, settings: Settings) -> None:
+        from olympus.runner import RateLimiter
+
+        self.limiter = RateLimiter(settings.rate_limit_per_min, 60.0)
+        self.catalog = CatalogCache(ttl_s=settings.schema_ttl_s, load=self._load, save=self._save)
+        self.indexes = Memo()
+        self._store = store
+
+    def _load(self, key: CacheKey):
+        try:
+            return self._store.load_schema(key.owner, key.connection_id)
+        except NotFound:
+            return None
+
+    def _save(self, key: CacheKey, snapshot) -> None:
+        self._store.save_schema(key.owner, key.connection_id, snapshot)
 
 
 _CLOSED = re.compile(r"connection (is |was |has been )?(already )?closed|closed connection"
@@ -55,15 +89,15 @@ class Workspace:
     def __init__(self, store: Store, owner: str | None = None, *,
                  settings: Settings | None = None,
                  connector_factory: ConnectorFactory | None = None,
-                 catalog: CatalogCache | None = None,
+                 shared: Shared | None = None,
                  limiter: "RateLimiter | None" = None) -> None:
         self.store = store
         self.settings = settings or store.settings
         self.owner = owner or self.settings.owner
         self.connector_factory = connector_factory
-        self.catalog = catalog or CatalogCache(ttl_s=self.settings.schema_ttl_s,
-                                               load=self._load_schema, save=self._save_schema)
-        self.limiter = limiter or shared_limiter(self.settings.rate_limit_per_min)
+        self.shared = shared or Shared(store, self.settings)
+        self.catalog = self.shared.catalog
+        self.limiter = limiter or self.shared.limiter
         self._connectors: dict[tuple[str, str], Connector] = {}
         self._lock = threading.Lock()
         self.demo_built = False  # True after ensure_demo() generated the database file
@@ -136,20 +170,29 @@ class Workspace:
         self._drop(record.id)
         return record
 
+    def connector_class(self, name: str) -> type[Connector]:
+        """The class of a connection (its dialect, rules, capabilities) without opening it."""
+        return connector_class(self.get(name).type)
+
     def connector(self, name: str) -> Connector:
-        """A pooled connector for this owner's connection (shared while its parameters hold)."""
+        """A pooled connector for this owner's connection, shared while its record is unchanged;
+        secrets are decrypted only when a new one is built."""
         record = self.get(name)
-        fresh = self.store.connector(self.owner, record.id,
-                                     statement_timeout_s=self.settings.statement_timeout_s)
-        fingerprint = fresh.fingerprint()
+        version = _version(record)
+
+        def build() -> Connector:
+            return self.store.connector(self.owner, record.id,
+                                        statement_timeout_s=self.settings.statement_timeout_s)
+
         if self.connector_factory is not None:
-            return self.connector_factory(self.owner, record.id, fingerprint, lambda: fresh)
+            return self.connector_factory(self.owner, record.id, version, build)
         with self._lock:
-            key = (record.id, fingerprint)
-            stale = [k for k in self._connectors if k[0] == record.id and k != key]
-            for old in stale:
+            key = (record.id, version)
+            for old in [k for k in self._connectors if k[0] == record.id and k != key]:
                 self._connectors.pop(old).dispose()
-            return self._connectors.setdefault(key, fresh)
+            if key not in self._connectors:
+                self._connectors[key] = build()
+            return self._connectors[key]
 
     def close(self) -> None:
         """Dispose every pool this Workspace opened itself."""
@@ -160,21 +203,22 @@ class Workspace:
 
     # ---- schema -------------------------------------------------------------------------------
     def schema(self, name: str, *, refresh: bool = False,
-               progress: Callable[[str, float], None] | None = None) -> dict[str, Any]:
+               progress: Callable[[str, float], None] | None = None):
         """Cached snapshot (memory, then store) within the TTL; otherwise introspect and save."""
         record = self.get(name)
-        connector = self.connector(record.id)
-        key = CacheKey(self.owner, record.id, connector.fingerprint())
-        return self.catalog.get(key, connector, refresh=refresh, progress=progress)
+        key = CacheKey(self.owner, record.id, _version(record))
+        if not refresh:
+            hit = self.catalog.peek(key)
+            if hit is not None:
+                return hit
+        return self.catalog.get(key, self.connector(record.id), refresh=True, progress=progress)
 
-    def _load_schema(self, key: CacheKey) -> dict | None:
-        try:
-            return self.store.load_schema(key.owner, key.connection_id)
-        except NotFound:
-            return None
-
-    def _save_schema(self, key: CacheKey, snapshot: dict) -> None:
-        self.store.save_schema(key.owner, key.connection_id, snapshot)
+    def schema_index(self, name: str, snapshot, build: Callable[[], Any]) -> Any:
+        """The agent's search index over one snapshot, built once per owner + snapshot."""
+        record = self.get(name)
+        stamp = getattr(snapshot, "introspected_at", None) or (
+            snapshot.get("introspected_at") if isinstance(snapshot, Mapping) else None)
+        return self.shared.indexes.get((self.owner, record.id, str(stamp)), build)
 
     # ---- SQL ----------------------------------------------------------------------------------
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
@@ -214,6 +258,13 @@ class Workspace:
         return run_query(connector, sql, limit=limit or self.settings.row_limit,
                          timeout_s=self.settings.statement_timeout_s,
                          limiter=self.limiter if limited else None, key=(self.owner, record.id))
+
+    def log_event(self, name: str, *, question: str | None, status: str,
+                  error: str | None = None, sql: str = "") -> None:
+        """A query-log line for work that never reached the runner (the agent gave up)."""
+        record = self.get(name)
+        self.store.log_query(self.owner, record.id, question=question, sql=sql, status=status,
+                             error=error)
 
     def query_log(self, *, limit: int = 50, name: str | None = None) -> list:
         connection_id = self.get(name).id if name else None
@@ -296,3 +347,8 @@ class Workspace:
         if invalidate is not None:
             invalidate(self.owner, connection_id)
         self.catalog.invalidate(owner=self.owner, connection_id=connection_id)
+
+
+def _version(record: ConnectionRecord) -> str:
+    """Changes whenever the record's settings change (any edit), read without decrypting."""
+    return record.updated_at.isoformat()

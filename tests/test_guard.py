@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from olympus.errors import OlympusError, SQLSyntaxError, UnsafeSQL
-from olympus.guard import DENIED_FUNCTIONS, check_sql, strip_fences
+from olympus.connectors import all_classes, connector_class
+from olympus.guard import check_sql, strip_fences
 from tests.attack_corpus import ATTACKS, SAFE
 
 # Every PostgreSQL function the issue names (and a few more), each as a bare call.
@@ -84,12 +85,27 @@ def test_lookalike_functions_are_allowed(call):
     assert check_sql(sql, "postgres") == sql
 
 
-def test_deny_lists_are_plain_data():
-    """A later refactor lifts these onto connector classes; keep them simple mappings."""
-    for dialect, denied in DENIED_FUNCTIONS.items():
-        assert denied, dialect
+def test_deny_lists_live_on_the_connector_classes():
+    """Each database declares its own policy; Redshift inherits PostgreSQL's."""
+    for cls in all_classes():
+        denied = cls.sql_policy.denied_functions
+        assert cls.sql_policy.known and denied, cls.type
         assert all(p == p.lower() and isinstance(r, str) and r for p, r in denied.items())
-    assert DENIED_FUNCTIONS["redshift"] is DENIED_FUNCTIONS["postgres"]
+    assert connector_class("redshift").sql_policy is connector_class("postgresql").sql_policy
+
+
+@pytest.mark.parametrize("sql", ["SELECT count(*) FROM t", "SELECT load_file('/etc/passwd')",
+                                 "SELECT lower(name) FROM t", "SELECT CAST(a AS INT) FROM t"])
+def test_a_dialect_no_connector_declares_refuses_every_function_call(sql):
+    """tsql parses, but no connector here speaks it: nothing can say which calls are safe."""
+    with pytest.raises(UnsafeSQL, match="no connector declares this SQL dialect"):
+        check_sql(sql, "tsql")
+    assert check_sql("SELECT a, b FROM t WHERE a > 1", "tsql") == "SELECT a, b FROM t WHERE a > 1"
+
+
+def test_a_dialect_sqlglot_does_not_know_is_refused():
+    with pytest.raises(UnsafeSQL, match="no database here speaks that dialect"):
+        check_sql("SELECT 1", "cobol")
 
 
 # ---- cleaning ---------------------------------------------------------------------------------

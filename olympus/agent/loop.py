@@ -17,8 +17,6 @@ Why a hand-written loop and not an AgentExecutor / create_agent graph, nor plan-
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +39,6 @@ if TYPE_CHECKING:
 MAX_CATALOG_STEPS = 6  # model calls allowed on top of the SQL attempts (catalog look-ups)
 HISTORY_TURNS = 6
 RESULT_SAMPLE_ROWS = 20
-_INDEXES: OrderedDict[tuple, SchemaIndex] = OrderedDict()
-_INDEX_LOCK = threading.Lock()
 
 
 class AgentGaveUp(OlympusError):
@@ -71,8 +67,9 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     record = workspace.get(connection_name)
     model = llm if llm is not None else chat_model(settings)
     snapshot = workspace.schema(record.name)
-    dialect = workspace.connector(record.name).dialect
-    index = schema_index(workspace.owner, record.id, snapshot)
+    dialect = workspace.connector_class(record.name).dialect
+    index = workspace.schema_index(record.name, snapshot,
+                                   lambda: SchemaIndex.from_snapshot(snapshot))
     turns = [t for t in map(Turn.of, history) if t is not None][-HISTORY_TURNS:]
     dropped = list(dropped)
     pins = [*pinned, *earlier_tables(turns, dialect, index)]
@@ -84,21 +81,6 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     return run.go(turns)
 
 
-def schema_index(owner: str, connection_id: str, snapshot: dict) -> SchemaIndex:
-    """One index per (owner, connection, snapshot version); a few kept, never shared across owners."""
-    key = (owner, connection_id, str(snapshot.get("introspected_at")), len(snapshot.get("tables", ())))
-    with _INDEX_LOCK:
-        if key in _INDEXES:
-            _INDEXES.move_to_end(key)
-            return _INDEXES[key]
-    index = SchemaIndex.from_snapshot(snapshot)
-    with _INDEX_LOCK:
-        _INDEXES[key] = index
-        while len(_INDEXES) > 8:
-            _INDEXES.popitem(last=False)
-    return index
-
-
 def earlier_tables(turns: list[Turn], dialect: str, index: SchemaIndex) -> list[str]:
     """Tables the latest earlier SQL used: a follow-up ("now only 2024") needs them again."""
     import sqlglot
@@ -108,7 +90,7 @@ def earlier_tables(turns: list[Turn], dialect: str, index: SchemaIndex) -> list[
     if not sql:
         return []
     try:
-        tree = sqlglot.parse_one(sql, read=prompts.DIALECT_ALIASES.get(dialect, dialect))
+        tree = sqlglot.parse_one(sql, read=prompts.sqlglot_dialect(dialect))
     except Exception:
         return []
     finder = Toolbox(index, dialect)
@@ -258,15 +240,15 @@ class AgentRun:
                             chart=chart_for(args.get("chart"), result))
 
     def no_sql(self, text: str) -> AgentAnswer:
-        self.ws.store.log_query(self.ws.owner, self.record.id, question=self.question, sql="",
-                                status="no_sql", error=text[:500] or None)
+        self.ws.log_event(self.record.id, question=self.question, status="no_sql",
+                          error=text[:500] or None)
         message = text or "The model replied without a query."
         return self._answer(sql=None, answer=text, error=AgentGaveUp(message))
 
     def fail(self, err: OlympusError) -> AgentAnswer:
         if not self.attempts:  # nothing reached the runner, so nothing is logged yet
-            self.ws.store.log_query(self.ws.owner, self.record.id, question=self.question, sql="",
-                                    status="error", error=f"{err.title}: {err.message}")
+            self.ws.log_event(self.record.id, question=self.question, status="error",
+                              error=f"{err.title}: {err.message}")
         return self._answer(sql=self.attempts[-1].sql if self.attempts else None, error=err)
 
     def _answer(self, **values: Any) -> AgentAnswer:

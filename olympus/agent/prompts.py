@@ -2,55 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from olympus.guard import DIALECT_ALIASES
-
-
-@dataclass(frozen=True)
-class DialectRules:
-    """What a model gets wrong per database, stated up front (vanna#310: wrong dialect)."""
-
-    label: str
-    quoting: str
-    dates: str
-    limit: str
-    notes: str = ""
-
-
-DIALECTS: dict[str, DialectRules] = {
-    "postgres": DialectRules(
-        "PostgreSQL", 'identifiers in double quotes ("Order Items"); strings in single quotes',
-        "date_trunc('month', ts), extract(year from ts), now(), current_date, "
-        "ts >= date '2024-01-01', interval '30 days', to_char(ts, 'YYYY-MM')",
-        "LIMIT n [OFFSET m]", "Use ILIKE for case-insensitive matching; cast with ::type."),
-    "redshift": DialectRules(
-        "Amazon Redshift (PostgreSQL 8 based)", 'identifiers in double quotes; strings in single quotes',
-        "date_trunc('month', ts), extract(year from ts), getdate(), dateadd(day, -30, getdate()), "
-        "datediff(day, a, b)", "LIMIT n (or TOP n)",
-        "No generate_series over tables, no arrays; ILIKE works."),
-    "snowflake": DialectRules(
-        "Snowflake", 'unquoted identifiers are UPPER case; double quotes make them case-sensitive',
-        "date_trunc('month', ts), year(ts), dateadd(day, -30, current_date()), datediff(day, a, b), "
-        "to_char(ts, 'YYYY-MM')", "LIMIT n", "Use ILIKE; QUALIFY filters window functions."),
-    "bigquery": DialectRules(
-        "Google BigQuery (GoogleSQL)", "identifiers and table paths in backticks "
-        "(`project.dataset.table`); strings in single or double quotes",
-        "DATE_TRUNC(d, MONTH), EXTRACT(YEAR FROM d), TIMESTAMP_TRUNC(ts, MONTH), "
-        "DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY), FORMAT_DATE('%Y-%m', d)", "LIMIT n",
-        "Qualify tables with their dataset; SAFE_DIVIDE avoids division by zero."),
-    "duckdb": DialectRules(
-        "DuckDB", 'identifiers in double quotes; strings in single quotes',
-        "date_trunc('month', ts), year(ts), extract(year from ts), current_date, "
-        "ts >= DATE '2024-01-01', INTERVAL 30 DAY, strftime(ts, '%Y-%m')", "LIMIT n",
-        "ILIKE works; GROUP BY ALL is allowed."),
-    "sqlite": DialectRules(
-        "SQLite", 'identifiers in double quotes; strings in single quotes',
-        "strftime('%Y-%m', d), date(d, '-30 days'), date('now'); dates are usually TEXT 'YYYY-MM-DD'",
-        "LIMIT n", "No date_trunc, no ILIKE (LIKE is case-insensitive for ASCII)."),
-}
-GENERIC = DialectRules("ANSI SQL", "identifiers in double quotes; strings in single quotes",
-                       "EXTRACT(YEAR FROM d), CURRENT_DATE", "FETCH FIRST n ROWS ONLY")
+from olympus.connectors import dialect_class
+from olympus.connectors.traits import GENERIC_RULES, AgentRules
 
 SYSTEM = """\
 You are Olympus, a careful data analyst. You answer questions about a {label} database by writing \
@@ -95,9 +48,16 @@ RESULT_ON = ("The query ran: {rows} row(s){cut}; columns: {columns}. First {show
              "sentences using these figures. Do not call more tools.")
 
 
-def rules(dialect: str) -> DialectRules:
-    """Rules for a sqlglot dialect name (postgresql/supabase map to postgres)."""
-    return DIALECTS.get(DIALECT_ALIASES.get(dialect, dialect), GENERIC)
+def rules(dialect: str) -> AgentRules:
+    """The rules the connector class for this dialect (or type) declares; generic SQL otherwise."""
+    cls = dialect_class(dialect)
+    return cls.agent_rules if cls is not None else GENERIC_RULES
+
+
+def sqlglot_dialect(dialect: str) -> str:
+    """A connection type or alias ("postgresql", "supabase") as the sqlglot dialect it speaks."""
+    cls = dialect_class(dialect)
+    return cls.dialect if cls is not None else dialect
 
 
 def system_prompt(dialect: str, schema_text: str, *, shown: int, total: int, expose_data: bool,
@@ -105,7 +65,7 @@ def system_prompt(dialect: str, schema_text: str, *, shown: int, total: int, exp
     """The system message: dialect rules, safety rules, how to answer, then the schema context."""
     r = rules(dialect)
     body = schema_text.partition("\n")[2] if schema_text.startswith("-- ") else schema_text
-    return SYSTEM.format(label=r.label, dialect=DIALECT_ALIASES.get(dialect, dialect),
+    return SYSTEM.format(label=r.label, dialect=sqlglot_dialect(dialect),
                          quoting=r.quoting, dates=r.dates, limit=r.limit, row_limit=row_limit,
                          notes=r.notes or "Prefer explicit JOIN ... ON over implicit joins.",
                          attempts=max_attempts, data_note=DATA_ON if expose_data else DATA_OFF,

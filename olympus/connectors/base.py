@@ -7,16 +7,27 @@ import json
 import os
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping
 
-from olympus.errors import COMMON_RULES, ConfigError, ConnectionFailed, ErrorRule, map_error
+from olympus.connectors._catalog import assemble, paused_gc
+from olympus.connectors.traits import (GENERIC_RULES, UNKNOWN_POLICY, AgentRules, Capabilities,
+                                       SQLPolicy)
+from olympus.errors import (COMMON_RULES, ConfigError, ConnectionFailed, ErrorRule, OlympusError,
+                            map_error)
 
 if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
     from sqlalchemy.engine import Connection, Engine
 
 Progress = Callable[[str, float], None]
+Keep = Callable[[str], bool]  # schema filter a catalog reader may apply early (BigQuery datasets)
+Undo = Callable[[], None] | None  # what begin_readonly returns: run when the session ends
+
+
+def _quiet(_message: str, _fraction: float) -> None:
+    """The progress callback when nobody listens."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +73,22 @@ class Connector:
     """Base for every database; subclasses override attributes and the few hooks that differ."""
 
     type: ClassVar[str] = ""  # registry key, e.g. "postgresql"
+    aliases: ClassVar[tuple[str, ...]] = ()  # other names the registry and the CLI accept
     label: ClassVar[str] = ""  # human name for forms and cards
     icon: ClassVar[str] = ":material/database:"
     dialect: ClassVar[str] = ""  # sqlglot dialect name
+    fence_names: ClassVar[tuple[str, ...]] = ()  # extra ```lang names models use for this SQL
+    default_port: ClassVar[int | None] = None
     fields: ClassVar[tuple[Field, ...]] = ()
+    missing_labels: ClassVar[Mapping[str, str]] = {}  # field -> wording when it is missing
     error_rules: ClassVar[tuple[ErrorRule, ...]] = ()  # checked before COMMON_RULES
     version_query: ClassVar[str] = "SELECT version()"
+    database_query: ClassVar[str] = "SELECT current_database()"
     system_schemas: ClassVar[frozenset[str]] = frozenset({"information_schema"})
-    has_row_estimates: ClassVar[bool] = True  # False: catalog leaves row_count_estimate None
-    has_comments: ClassVar[bool] = True
-    has_foreign_keys: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    sql_policy: ClassVar[SQLPolicy] = UNKNOWN_POLICY  # a class must say what it allows
+    agent_rules: ClassVar[AgentRules] = GENERIC_RULES
+    catalog_timeout_factor: ClassVar[float] = 4.0  # the catalog may take longer than one query
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
                  max_overflow: int = 8, connect_timeout: int = 5,
@@ -89,12 +106,14 @@ class Connector:
 
     @classmethod
     def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """Apply defaults, coerce ints, and name every missing required field at once."""
+        """The one validation path (UI and CLI): defaults, int coercion, every missing required
+        field named at once; errors carry the field names at fault."""
         known = {f.name: f for f in cls.fields}
         unknown = sorted(set(params) - set(known))
         if unknown:
             raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}.",
-                              suggestion=f"Valid settings: {', '.join(known)}.")
+                              suggestion=f"Valid settings: {', '.join(known)}.",
+                              fields=tuple(unknown))
         out = {k: v for k, v in params.items() if v not in (None, "")}
         for f in cls.fields:
             if f.name not in out and f.default is not None:
@@ -103,16 +122,21 @@ class Connector:
                 try:
                     out[f.name] = int(out[f.name])
                 except (TypeError, ValueError):
-                    raise ConfigError(f"{f.label} must be a whole number.") from None
+                    raise ConfigError(f"{f.label} must be a whole number.",
+                                      fields=(f.name,)) from None
         missing = cls.missing_required(out)
         if missing:
-            raise ConfigError(f"Missing required setting(s): {', '.join(missing)}.",
-                              suggestion="Fill in every required field.")
+            labels = [cls.missing_labels.get(m) or (known[m].label if m in known else m)
+                      for m in missing]
+            raise ConfigError(f"Missing required setting(s): {', '.join(labels)}.",
+                              suggestion="Fill in every required field.", fields=tuple(missing),
+                              missing=True)
         return out
 
     @classmethod
     def missing_required(cls, params: Mapping[str, Any]) -> list[str]:
-        return [f.label for f in cls.fields if f.required and f.name not in params]
+        """Names of required fields without a value (a subclass may make them conditional)."""
+        return [f.name for f in cls.fields if f.required and f.name not in params]
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -133,8 +157,9 @@ class Connector:
         raise NotImplementedError
 
     def engine_options(self) -> dict[str, Any]:
-        """Extra `create_engine` keyword arguments (connect_args, poolclass...)."""
-        return {}
+        """`create_engine` keyword arguments; subclasses add connect_args or swap the pool."""
+        return {"pool_pre_ping": True, "pool_size": self.pool_size,
+                "max_overflow": self.max_overflow}
 
     @property
     def engine(self) -> "Engine":
@@ -143,10 +168,8 @@ class Connector:
             if self._engine is None:
                 from sqlalchemy import create_engine
 
-                options = {"pool_pre_ping": True, "pool_size": self.pool_size,
-                           "max_overflow": self.max_overflow, **self.engine_options()}
                 try:
-                    self._engine = create_engine(self.url(), **options)
+                    self._engine = create_engine(self.url(), **self.engine_options())
                 except Exception as exc:  # bad URL, missing driver
                     raise self.map_error(exc) from None
             return self._engine
@@ -161,6 +184,54 @@ class Connector:
     def map_error(self, exc: BaseException, sql: str | None = None):
         return map_error(exc, (*self.error_rules, *COMMON_RULES), sql=sql, secrets=self.secrets)
 
+    # ---- the one session path ------------------------------------------------------------------
+    @contextmanager
+    def session(self, timeout_s: float, *, sql: str | None = None,
+                purpose: str = "meta") -> Iterator[Any]:
+        """Connect, make the session read-only with a timeout, yield a DBAPI cursor, always roll
+        back; every driver error leaves as a mapped OlympusError. purpose: "meta" or "query"."""
+        try:
+            with self.connection(purpose) as conn:
+                cursor = conn.cursor()
+                undo: Undo = None
+                try:
+                    undo = self.begin_readonly(cursor, timeout_s)
+                    yield cursor
+                finally:
+                    if undo is not None:
+                        undo()
+                    _close(cursor)
+                    self.end_readonly(conn)
+        except OlympusError as exc:
+            if sql and exc.sql is None:
+                exc.sql = sql
+            raise
+        except Exception as exc:
+            raise self.map_error(exc, sql) from None
+
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        """A DBAPI connection from this connector's pool (hook: ADBC, embedded engines...)."""
+        conn = self.engine.raw_connection()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def begin_readonly(self, cursor: Any, timeout_s: float) -> Undo:
+        """Make the session read-only with a statement timeout; the hook most databases override.
+        May return a callable that undoes session state (a timer, a progress handler)."""
+        return None
+
+    def end_readonly(self, conn: Any) -> None:
+        """Always roll back, so nothing a query did can persist."""
+        try:
+            conn.rollback()
+        except Exception:  # connection already broken; the pool must not hand it out again
+            invalidate = getattr(conn, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+
     # ---- test -------------------------------------------------------------------------------
     def test(self) -> TestResult:
         """Connect, read the server version and current database, and time it."""
@@ -172,25 +243,37 @@ class Connector:
         return TestResult(True, (time.perf_counter() - start) * 1000, version, database)
 
     def server_info(self) -> tuple[str | None, str | None]:
-        from sqlalchemy import text
-
-        with self.engine.connect() as conn:
-            version = conn.execute(text(self.version_query)).scalar()
-            return self.clean_version(str(version)), self.current_database(conn)
+        with self.session(self.statement_timeout_s) as cursor:
+            cursor.execute(self.version_query)
+            version = cursor.fetchone()[0]
+            return self.clean_version(str(version)), self.current_database(cursor)
 
     def clean_version(self, raw: str) -> str:
         return raw.split(" on ")[0].strip()
 
-    def current_database(self, conn: "Connection") -> str | None:
-        from sqlalchemy import text
-
-        return conn.execute(text("SELECT current_database()")).scalar()
+    def current_database(self, cursor: Any) -> str | None:
+        cursor.execute(self.database_query)
+        row = cursor.fetchone()
+        return None if row is None else row[0]
 
     # ---- catalog ----------------------------------------------------------------------------
     def read_catalog(self, *, include: Iterable[str] | None = None,
                      exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        """All visible tables in the snapshot's table structure (see olympus.catalog)."""
+                     progress: Progress | None = None) -> list:
+        """All visible tables in a few bulk queries, in one read-only session (see catalog_rows)."""
+        report = progress or _quiet
+
+        def keep(schema: str) -> bool:
+            return self.keep_schema(schema, include, exclude)
+
+        with paused_gc(), self.session(self.statement_timeout_s * self.catalog_timeout_factor) \
+                as cursor:  # 100k+ row tuples arriving would trigger full collections
+            tables, columns, keys = self.catalog_rows(cursor, report, keep)
+        report("Done", 1.0)
+        return assemble([t for t in tables if keep(t[1])], columns, keys)
+
+    def catalog_rows(self, cursor: Any, report: Progress, keep: Keep) -> tuple[list, list, list]:
+        """(tables, columns, keys) rows as olympus.connectors._catalog.assemble documents them."""
         raise NotImplementedError
 
     def keep_schema(self, schema: str, include: Iterable[str] | None,
@@ -198,7 +281,7 @@ class Connector:
         """Schema filter shared by every catalog reader (system schemas always dropped)."""
         from fnmatch import fnmatch
 
-        if schema.lower() in self.system_schemas:
+        if str(schema).lower() in self.system_schemas:
             return False
         if include and not any(fnmatch(schema, p) for p in include):
             return False
@@ -207,40 +290,38 @@ class Connector:
     # ---- read-only execution ----------------------------------------------------------------
     def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow."""
-        with self.engine.connect() as conn:
-            try:
-                self.begin_readonly(conn, timeout_s)
-                cursor = self.execute_cursor(conn, sql)
-                rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
-                description = cursor.description or ()
-            except Exception as exc:
-                raise self.map_error(exc, sql) from None
-            finally:
-                self.end_readonly(conn)
+        with self.session(timeout_s, sql=sql, purpose="query") as cursor:
+            return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+
+    def run(self, cursor: Any, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+        """Execute and read inside a session; a hook for drivers with their own result path."""
+        self.execute(cursor, sql, timeout_s)
+        return self.read(cursor, limit)
+
+    def execute(self, cursor: Any, sql: str, timeout_s: float) -> None:
+        """Execute on the raw DBAPI cursor (single statement, no parameter interpolation)."""
+        cursor.execute(sql)
+
+    def read(self, cursor: Any, limit: int | None) -> Fetched:
+        """limit + 1 rows (to know about truncation), as Arrow."""
+        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
+        description = cursor.description or ()
         truncated = limit is not None and len(rows) > limit
         rows = rows[:limit] if truncated else rows
         names = [d[0] for d in description]
         return Fetched(rows_to_arrow(names, rows), truncated,
                        tuple(self.describe_type(d[1]) for d in description))
 
-    def begin_readonly(self, conn: "Connection", timeout_s: float) -> None:
-        """Make the session read-only with a statement timeout; the one hook most DBs override."""
-
-    def end_readonly(self, conn: "Connection") -> None:
-        """Always roll back, so nothing a query did can persist."""
-        try:
-            conn.rollback()
-        except Exception:  # connection already broken; the pool will discard it
-            conn.invalidate()
-
-    def execute_cursor(self, conn: "Connection", sql: str):
-        """Execute on the raw DBAPI cursor (single statement, no parameter interpolation)."""
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.execute(sql)
-        return cursor
-
     def describe_type(self, type_code: Any) -> str:
         return str(type_code) if type_code is not None else ""
+
+
+def _close(cursor: Any) -> None:
+    """Close a cursor if the driver lets us (some have already closed it with the connection)."""
+    try:
+        cursor.close()
+    except Exception:  # closing is best effort: the connection is rolled back or dropped next
+        pass
 
 
 class FileConnector(Connector):

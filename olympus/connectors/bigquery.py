@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any, Iterable
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from olympus.connectors._catalog import assemble
-from olympus.connectors.base import Connector, Fetched, Field, Progress
+from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors.traits import RUNS_TEXT, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, RateLimited, SQLSyntaxError, UnsafeSQL)
 
@@ -45,8 +46,18 @@ class BigQuery(Connector):
     label = "Google BigQuery"
     icon = ":material/cloud:"
     dialect = "bigquery"
+    fence_names = ("googlesql",)
     version_query = ""  # BigQuery has no version; server_info() says "BigQuery"
     system_schemas = frozenset({"information_schema"})
+    # jobs, not sessions: a dry run must report a SELECT within the bytes cap before a job runs
+    capabilities = Capabilities(read_only_session=False)
+    sql_policy = SQLPolicy({"external_query": RUNS_TEXT})
+    agent_rules = AgentRules(
+        "Google BigQuery (GoogleSQL)", "identifiers and table paths in backticks "
+        "(`project.dataset.table`); strings in single or double quotes",
+        "DATE_TRUNC(d, MONTH), EXTRACT(YEAR FROM d), TIMESTAMP_TRUNC(ts, MONTH), "
+        "DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY), FORMAT_DATE('%Y-%m', d)", "LIMIT n",
+        "Qualify tables with their dataset; SAFE_DIVIDE avoids division by zero.")
     fields = (
         Field("project", "Project", required=True, help="Google Cloud project ID that runs the jobs"),
         Field("dataset", "Default dataset", help="Unqualified table names resolve here"),
@@ -139,7 +150,12 @@ class BigQuery(Connector):
         return f"bigquery://{self.params['project']}/{dataset}?user_supplied_client=true"
 
     def engine_options(self) -> dict[str, Any]:
-        return {"connect_args": {"client": self.client()}}
+        return {**super().engine_options(), "connect_args": {"client": self.client()}}
+
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        """Jobs, not a DBAPI session: every query goes through run() (dry run first)."""
+        yield _Jobs()
 
     def dispose(self) -> None:
         super().dispose()
@@ -170,25 +186,19 @@ class BigQuery(Connector):
         return "BigQuery", self.params["project"]
 
     # ---- catalog ----------------------------------------------------------------------------
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        report = progress or (lambda _m, _f: None)
-        try:
-            datasets = [d.dataset_id for d in self.client().list_datasets(
-                retry=self._retry(self.statement_timeout_s), timeout=self.statement_timeout_s)]
-            datasets = [d for d in datasets if self.keep_schema(d, include, exclude)]
-            tables, columns, keys = [], [], []
-            for i, dataset in enumerate(datasets):
-                report(f"Reading dataset {dataset}", i / max(len(datasets), 1))
-                t, c, k = self._dataset_rows(dataset)
-                tables += t
-                columns += c
-                keys += k
-        except Exception as exc:
-            raise self.map_error(exc) from None
-        report("Done", 1.0)
-        return assemble(tables, columns, keys)
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
+        """Bulk INFORMATION_SCHEMA queries per dataset; excluded datasets are never read."""
+        datasets = [d.dataset_id for d in self.client().list_datasets(
+            retry=self._retry(self.statement_timeout_s), timeout=self.statement_timeout_s)]
+        datasets = [d for d in datasets if keep(d)]
+        tables, columns, keys = [], [], []
+        for i, dataset in enumerate(datasets):
+            report(f"Reading dataset {dataset}", i / max(len(datasets), 1))
+            t, c, k = self._dataset_rows(dataset)
+            tables += t
+            columns += c
+            keys += k
+        return tables, columns, keys
 
     def _dataset_rows(self, dataset: str) -> tuple[list, list, list]:
         """Bulk INFORMATION_SCHEMA queries per dataset; optional parts degrade to nothing."""
@@ -250,24 +260,21 @@ class BigQuery(Connector):
         return [tuple(r.values()) for r in job.result(timeout=self.statement_timeout_s)]
 
     # ---- read-only execution ----------------------------------------------------------------
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         """Dry run (must be a SELECT, within the bytes cap), then the job, limit + 1 rows."""
+        self.dry_run(sql, timeout_s)
+        job = self.client().query(
+            sql, job_config=self._config(
+                maximum_bytes_billed=self.params["maximum_bytes_billed"],
+                job_timeout_ms=int(timeout_s * 1000)),
+            retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
         try:
-            self.dry_run(sql, timeout_s)
-            job = self.client().query(
-                sql, job_config=self._config(
-                    maximum_bytes_billed=self.params["maximum_bytes_billed"],
-                    job_timeout_ms=int(timeout_s * 1000)),
-                retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
-            try:
-                rows = job.result(timeout=timeout_s, retry=self._retry(timeout_s),
-                                  max_results=None if limit is None else limit + 1)
-            except BaseException:
-                _cancel(job)
-                raise
-            table = rows.to_arrow(create_bqstorage_client=False)
-        except Exception as exc:
-            raise self.map_error(exc, sql) from None
+            rows = job.result(timeout=timeout_s, retry=self._retry(timeout_s),
+                              max_results=None if limit is None else limit + 1)
+        except BaseException:
+            _cancel(job)
+            raise
+        table = rows.to_arrow(create_bqstorage_client=False)
         truncated = limit is not None and table.num_rows > limit
         db_types = tuple(f.field_type for f in rows.schema)
         return Fetched(table.slice(0, limit) if truncated else table, truncated, db_types)
@@ -310,6 +317,19 @@ def _option_text(value) -> str | None:
         return str(json.loads(value))
     except (TypeError, ValueError):
         return str(value).strip('"')
+
+
+class _Jobs:
+    """Stands in for a DBAPI connection and cursor: BigQuery has nothing to open or roll back."""
+
+    def cursor(self) -> "_Jobs":
+        return self
+
+    def rollback(self) -> None:
+        """Jobs are not transactions; the dry run already refused anything but a SELECT."""
+
+    def close(self) -> None:
+        """Nothing is held open between jobs."""
 
 
 def _cancel(job) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from olympus.connectors._catalog import assemble
-from olympus.connectors.base import Fetched, FileConnector, Progress
+from olympus.connectors.base import Fetched, FileConnector, Keep, Progress, Undo
+from olympus.connectors.traits import (FILES, RUNS_TEXT, SETTINGS, AgentRules, Capabilities,
+                                       SQLPolicy)
 from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL
 
 TABLES_SQL = """
@@ -29,6 +31,13 @@ WHERE database_name = current_database()
   AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"""
 
 
+DENIED_FUNCTIONS = {
+    "read_*": FILES, "parquet_*": FILES, "glob": FILES, "sniff_csv": FILES, "st_read*": FILES,
+    "iceberg_*": FILES, "delta_scan": FILES, "sqlite_*": FILES, "postgres_*": FILES,
+    "mysql_*": FILES, "getenv": SETTINGS, "duckdb_secrets": SETTINGS, "which_secret": SETTINGS,
+    "query": RUNS_TEXT, "query_table": RUNS_TEXT,
+}
+
 # No file/network access from SQL (read_csv('/etc/passwd')), and SQL can't switch it back on.
 SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
@@ -40,6 +49,14 @@ class DuckDB(FileConnector):
     label = "DuckDB"
     icon = ":material/deployed_code:"
     dialect = "duckdb"
+    capabilities = Capabilities(passwords=False)
+    # `FROM 'data.csv'` reads a file: quoted table names that look like paths are refused
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, file_path_tables=True)
+    agent_rules = AgentRules(
+        "DuckDB", "identifiers in double quotes; strings in single quotes",
+        "date_trunc('month', ts), year(ts), extract(year from ts), current_date, "
+        "ts >= DATE '2024-01-01', INTERVAL 30 DAY, strftime(ts, '%Y-%m')", "LIMIT n",
+        "ILIKE works; GROUP BY ALL is allowed.")
     version_query = "SELECT 'DuckDB ' || version()"
     system_schemas = frozenset({"information_schema", "pg_catalog"})
     file_help = "Path to a .duckdb file"
@@ -66,19 +83,11 @@ class DuckDB(FileConnector):
     def url(self) -> str:
         return f"duckdb:///{self.params['path']}"
 
-    @property
-    def engine(self):
-        """SQLAlchemy over our own locked-down connection (DuckDB refuses a second config)."""
-        with self._lock:
-            if self._engine is None:
-                from duckdb_engine import ConnectionWrapper
-                from sqlalchemy import create_engine
-                from sqlalchemy.pool import NullPool
+    def engine_options(self) -> dict:
+        from sqlalchemy.pool import NullPool
 
-                self._engine = create_engine(
-                    "duckdb://", poolclass=NullPool,
-                    creator=lambda: ConnectionWrapper(self.native().cursor()))
-            return self._engine
+        return {"poolclass": NullPool,
+                "connect_args": {"read_only": True, "config": dict(SAFE_CONFIG)}}
 
     def native(self):
         """One read-only DuckDB connection per connector; each query gets its own cursor."""
@@ -100,63 +109,55 @@ class DuckDB(FileConnector):
                 self._native.close()
                 self._native = None
 
+    # ---- session ----------------------------------------------------------------------------
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        """The shared read-only connection; the session takes its own cursor from it."""
+        yield self.native()
+
+    def begin_readonly(self, cursor, timeout_s: float) -> Undo:
+        """The file is open read-only; a timer interrupts a query that runs past the timeout."""
+        timer = threading.Timer(timeout_s, cursor.interrupt)
+        timer.daemon = True
+        timer.start()
+        return timer.cancel
+
+    def end_readonly(self, conn) -> None:
+        """Nothing to roll back on a read-only file, and the connection is shared."""
+
+    def map_error(self, exc: BaseException, sql: str | None = None):
+        if "interrupt" in str(exc).lower():  # our timer fired
+            exc = TimeoutError("query timed out (interrupted)")
+        return super().map_error(exc, sql)
+
     def server_info(self) -> tuple[str | None, str | None]:
-        cursor = self.native().cursor()
-        try:
-            version, db = cursor.execute(
-                f"{self.version_query}, current_database()").fetchone()
-        finally:
-            cursor.close()
-        return version, db
+        with self.session(self.statement_timeout_s) as cursor:
+            return cursor.execute(f"{self.version_query}, current_database()").fetchone()
 
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        report = progress or (lambda _m, _f: None)
-        cursor = self.native().cursor()
-        try:
-            report("Reading tables", 0.1)
-            tables = [((s, n), s, n, k, d, r) for s, n, k, d, r in cursor.execute(TABLES_SQL).fetchall()
-                      if self.keep_schema(s, include, exclude)]
-            report(f"Reading columns of {len(tables)} tables", 0.5)
-            columns = [((s, t), c, ty, nl, d, df)
-                       for s, t, c, ty, nl, d, df in cursor.execute(COLUMNS_SQL).fetchall()]
-            keys = [((s, t), "p" if kind.startswith("PRIMARY") else "f", cols, s, ref, rcols)
-                    for s, t, kind, cols, ref, rcols in cursor.execute(KEYS_SQL).fetchall()]
-        except Exception as exc:
-            raise self.map_error(exc) from None
-        finally:
-            cursor.close()
-        report("Done", 1.0)
-        return assemble(tables, columns, keys)
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
+        report("Reading tables", 0.1)
+        tables = [((s, n), s, n, k, d, r) for s, n, k, d, r in cursor.execute(TABLES_SQL).fetchall()]
+        report(f"Reading columns of {len(tables)} tables", 0.5)
+        columns = [((s, t), c, ty, nl, d, df)
+                   for s, t, c, ty, nl, d, df in cursor.execute(COLUMNS_SQL).fetchall()]
+        keys = [((s, t), "p" if kind.startswith("PRIMARY") else "f", cols, s, ref, rcols)
+                for s, t, kind, cols, ref, rcols in cursor.execute(KEYS_SQL).fetchall()]
+        return tables, columns, keys
 
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
-        """Read-only connection; a timer interrupts queries that run past the timeout."""
+    def read(self, cursor, limit: int | None) -> Fetched:
+        """Arrow batches straight from DuckDB, stopping once limit + 1 rows arrived."""
         import pyarrow as pa
 
-        cursor = self.native().cursor()
-        timer = threading.Timer(timeout_s, cursor.interrupt)
-        timer.start()
-        try:
-            cursor.execute(sql)
-            if limit is None:
-                table = cursor.fetch_arrow_table()
-                truncated = False
-            else:
-                reader = cursor.fetch_record_batch(min(limit + 1, 100_000))
-                batches, count = [], 0
-                for batch in reader:
-                    batches.append(batch)
-                    count += batch.num_rows
-                    if count > limit:
-                        break
-                table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, limit)
-                truncated = count > limit
-        except Exception as exc:
-            if "interrupt" in str(exc).lower():
-                exc = TimeoutError(f"query timed out after {timeout_s}s (interrupted)")
-            raise self.map_error(exc, sql) from None
-        finally:
-            timer.cancel()
-            cursor.close()
+        if limit is None:
+            table, truncated = cursor.fetch_arrow_table(), False
+        else:
+            reader = cursor.fetch_record_batch(min(limit + 1, 100_000))
+            batches, count = [], 0
+            for batch in reader:
+                batches.append(batch)
+                count += batch.num_rows
+                if count > limit:
+                    break
+            table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, limit)
+            truncated = count > limit
         return Fetched(table, truncated, tuple(str(t) for t in table.schema.types))

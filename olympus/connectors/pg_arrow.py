@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from olympus.connectors.base import Fetched
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-_POOLS: dict[int, Any] = {}
-_LOCK = threading.Lock()
 
 
 PING_SQL = "SELECT 1 FROM (SELECT pg_advisory_unlock_all()) AS unlocked"
@@ -51,27 +47,15 @@ class _PingDialect:
     has_terminate = False
 
 
-def pool_for(connector) -> Any:
-    """One pool of ADBC connections per connector instance, created on first use."""
-    with _LOCK:
-        pool = _POOLS.get(id(connector))
-        if pool is None:
-            import adbc_driver_postgresql.dbapi as pgdb
-            from sqlalchemy.pool import QueuePool
+def make_pool(connector) -> Any:
+    """A pool of ADBC connections for one connector instance (it keeps and disposes it)."""
+    import adbc_driver_postgresql.dbapi as pgdb
+    from sqlalchemy.pool import QueuePool
 
-            uri = connector.libpq_uri()
-            pool = QueuePool(lambda: pgdb.connect(uri), pool_size=connector.pool_size,
-                             max_overflow=connector.max_overflow, pre_ping=True,
-                             dialect=_PingDialect(), timeout=connector.connect_timeout * 6)
-            _POOLS[id(connector)] = pool
-        return pool
-
-
-def dispose(connector) -> None:
-    with _LOCK:
-        pool = _POOLS.pop(id(connector), None)
-    if pool is not None:
-        pool.dispose()
+    uri = connector.libpq_uri()
+    return QueuePool(lambda: pgdb.connect(uri), pool_size=connector.pool_size,
+                     max_overflow=connector.max_overflow, pre_ping=True,
+                     dialect=_PingDialect(), timeout=connector.connect_timeout * 6)
 
 
 # ADBC turns binary numerics into decimal text at ~0.5 us a value (half of a 1M-row, 5-column
@@ -81,28 +65,17 @@ def dispose(connector) -> None:
 NUMERIC_AS_TEXT_MIN_ROWS = 50_000
 
 
-def fetch(connector, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
-    """Read-only transaction + statement timeout, then stream batches until limit + 1 rows."""
-    conn = pool_for(connector).connect()
-    try:
-        cursor = conn.dbapi_connection.cursor()
-        try:
-            cursor.execute("SET TRANSACTION READ ONLY")
-            cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
-            cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
-            described = None
-            if limit is None or limit >= NUMERIC_AS_TEXT_MIN_ROWS:
-                described = _numeric_schema(cursor, sql)
-            if limit is not None:  # small batches so a limited read stops early
-                cursor.adbc_statement.set_options(
-                    **{"adbc.postgresql.batch_size_hint_bytes": str(1 << 20)})
-            # ADBC wraps it in COPY (...) TO STDOUT: one statement only
-            cursor.execute(sql if described is None else _numeric_as_text(sql, described))
-            table, truncated = _read(cursor, limit)
-        finally:
-            cursor.close()
-    finally:
-        conn.close()  # pool rolls back on return
+def run(cursor, sql: str, *, limit: int | None) -> Fetched:
+    """Inside a read-only session: stream Arrow batches until limit + 1 rows."""
+    described = None
+    if limit is None or limit >= NUMERIC_AS_TEXT_MIN_ROWS:
+        described = _numeric_schema(cursor, sql)
+    if limit is not None:  # small batches so a limited read stops early
+        cursor.adbc_statement.set_options(
+            **{"adbc.postgresql.batch_size_hint_bytes": str(1 << 20)})
+    # ADBC wraps it in COPY (...) TO STDOUT: one statement only
+    cursor.execute(sql if described is None else _numeric_as_text(sql, described))
+    table, truncated = _read(cursor, limit)
     if described is not None:
         table = _restore(table, described)
     return Fetched(normalize(table), truncated, _pg_types(table))

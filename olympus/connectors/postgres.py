@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from olympus.connectors._catalog import assemble, paused_gc
-from olympus.connectors.base import Connector, Fetched, Field, Progress
 from olympus.connectors import pg_arrow
+from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors.traits import (FILES, LOCKS, RUNS_TEXT, SEQUENCES, SETTINGS, SIDE_EFFECTS,
+                                       SLEEPS, AgentRules, SQLPolicy)
 from olympus.errors import ConfigError, ErrorRule, SSLRequired
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -58,14 +61,44 @@ LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.contype IN ('p', 'f')"""
 
 
+# Lower-case function names; a trailing "*" makes a prefix.
+DENIED_FUNCTIONS = {
+    "set_config": SETTINGS, "pg_reload_conf": SETTINGS, "pg_terminate_backend": SIDE_EFFECTS,
+    "pg_cancel_backend": SIDE_EFFECTS, "pg_signal_backend": SIDE_EFFECTS, "lo_*": FILES,
+    "loread": FILES, "lowrite": FILES, "pg_read_*": FILES, "pg_ls_*": FILES,
+    "pg_stat_file": FILES, "pg_file_*": FILES, "dblink*": RUNS_TEXT, "query_to_xml*": RUNS_TEXT,
+    "query_to_xmlschema": RUNS_TEXT, "ts_stat": RUNS_TEXT, "ts_rewrite": RUNS_TEXT,
+    "pg_stat_statements_reset": SIDE_EFFECTS, "pg_logdir_ls": FILES, "table_to_xml*": RUNS_TEXT,
+    "cursor_to_xml*": RUNS_TEXT, "database_to_xml*": RUNS_TEXT, "schema_to_xml*": RUNS_TEXT,
+    "nextval": SEQUENCES, "setval": SEQUENCES, "pg_advisory_*": LOCKS,
+    "pg_try_advisory_*": LOCKS, "pg_sleep": SLEEPS, "pg_sleep_for": SLEEPS,
+    "pg_sleep_until": SLEEPS, "pg_notify": SIDE_EFFECTS, "pg_switch_wal": SIDE_EFFECTS,
+    "pg_create_*": SIDE_EFFECTS, "pg_drop_*": SIDE_EFFECTS, "pg_replication_*": SIDE_EFFECTS,
+    "pg_logical_*": SIDE_EFFECTS, "pg_promote": SIDE_EFFECTS, "pg_rotate_logfile": SIDE_EFFECTS,
+    "pg_wal_replay_*": SIDE_EFFECTS, "pg_backup_*": SIDE_EFFECTS, "pg_start_backup": SIDE_EFFECTS,
+    "pg_stop_backup": SIDE_EFFECTS, "pg_stat_reset*": SIDE_EFFECTS, "pg_log_*": SIDE_EFFECTS,
+    "pg_import_system_collations": SIDE_EFFECTS, "pg_truncate_visibility_map": SIDE_EFFECTS,
+    "brin_summarize_*": SIDE_EFFECTS, "brin_desummarize_range": SIDE_EFFECTS,
+    "gin_clean_pending_list": SIDE_EFFECTS,
+}
+
+
 class Postgres(Connector):
     """PostgreSQL 12+ and anything that speaks it faithfully (Supabase, Neon, RDS, Cloud SQL)."""
 
     type = "postgresql"
+    aliases = ("postgres", "supabase", "pg")
     label = "PostgreSQL / Supabase"
     icon = ":material/database:"
     dialect = "postgres"
+    fence_names = ("postgresql", "psql", "pgsql", "plpgsql")
     default_port = 5432
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    agent_rules = AgentRules(
+        "PostgreSQL", 'identifiers in double quotes ("Order Items"); strings in single quotes',
+        "date_trunc('month', ts), extract(year from ts), now(), current_date, "
+        "ts >= date '2024-01-01', interval '30 days', to_char(ts, 'YYYY-MM')",
+        "LIMIT n [OFFSET m]", "Use ILIKE for case-insensitive matching; cast with ::type.")
     arrow_native = True  # results through ADBC (binary COPY) instead of row-by-row Python
     # Bulk catalog queries (whole database, three round trips); Redshift swaps in its own views.
     tables_sql, columns_sql, keys_sql = TABLES_SQL, COLUMNS_SQL, KEYS_SQL
@@ -94,8 +127,7 @@ class Postgres(Connector):
     def missing_required(cls, params) -> list[str]:
         if params.get("url"):
             return []
-        return [label for key, label in (("host", "Host"), ("username", "Username"))
-                if not params.get(key)]
+        return [key for key in ("host", "username") if not params.get(key)]
 
     @classmethod
     def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
@@ -131,59 +163,56 @@ class Postgres(Connector):
         return url.render_as_string(hide_password=False)
 
     # ---- catalog ----------------------------------------------------------------------------
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        with paused_gc():  # 100k+ row tuples arriving would trigger full collections
-            tables, columns, keys = self.catalog_rows(progress)
-        schemas = {t[1] for t in tables}
-        kept = {s for s in schemas if self.keep_schema(s, include, exclude)}
-        if kept != schemas:  # assemble() drops columns and keys of tables it was not given
-            tables = [t for t in tables if t[1] in kept]
-        return assemble(tables, columns, keys)
-
-    def catalog_rows(self, progress: Progress | None) -> tuple[list, list, list]:
-        """Three bulk queries for the whole database, in one read-only transaction."""
-        report = progress or (lambda _msg, _frac: None)
-        with self.engine.connect() as conn:
-            try:
-                self.begin_readonly(conn, self.statement_timeout_s * 4)
-                cursor = conn.connection.driver_connection.cursor()
-                report("Reading tables", 0.1)
-                tables = [(oid, s, n, self.table_kinds.get(k, "table"), d, r)
-                          for oid, s, n, k, d, r in cursor.execute(self.tables_sql).fetchall()]
-                report(f"Reading columns of {len(tables)} tables", 0.4)
-                columns = cursor.execute(self.columns_sql).fetchall()
-                report("Reading keys", 0.8)
-                keys = cursor.execute(self.keys_sql).fetchall()
-            except Exception as exc:
-                raise self.map_error(exc) from None
-            finally:
-                self.end_readonly(conn)
-        report("Done", 1.0)
-        return tables, columns, keys
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
+        """Three bulk queries for the whole database (schemas are filtered after assembly)."""
+        report("Reading tables", 0.1)
+        tables = [(oid, s, n, self.table_kinds.get(k, "table"), d, r)
+                  for oid, s, n, k, d, r in cursor.execute(self.tables_sql).fetchall()]
+        report(f"Reading columns of {len(tables)} tables", 0.4)
+        columns = cursor.execute(self.columns_sql).fetchall()
+        report("Reading keys", 0.8)
+        return tables, columns, cursor.execute(self.keys_sql).fetchall()
 
     # ---- read-only session ------------------------------------------------------------------
-    def begin_readonly(self, conn, timeout_s: float) -> None:
-        cursor = conn.connection.driver_connection.cursor()
+    def __init__(self, params=None, **options) -> None:
+        super().__init__(params, **options)
+        self._arrow_pool = None
+        self._arrow_lock = threading.Lock()
+
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        """Queries read Arrow through an ADBC pool (binary COPY); metadata goes through psycopg."""
+        if purpose != "query" or not self.arrow_native:
+            with super().connection(purpose) as conn:
+                yield conn
+            return
+        with self._arrow_lock:
+            if self._arrow_pool is None:
+                self._arrow_pool = pg_arrow.make_pool(self)
+            pool = self._arrow_pool
+        conn = pool.connect()
+        try:
+            yield conn
+        finally:
+            conn.close()  # the pool rolls back on return
+
+    def begin_readonly(self, cursor, timeout_s: float) -> None:
         cursor.execute("SET TRANSACTION READ ONLY")
         cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
 
-    def execute_cursor(self, conn, sql: str):
+    def execute(self, cursor, sql: str, timeout_s: float) -> None:
         """prepare=True forces the extended protocol, which refuses several statements."""
-        cursor = conn.connection.driver_connection.cursor()
         cursor.execute(sql, prepare=True)
-        return cursor
 
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         if not self.arrow_native:
-            return super().fetch(sql, limit=limit, timeout_s=timeout_s)
-        try:
-            return pg_arrow.fetch(self, sql, limit=limit, timeout_s=timeout_s)
-        except Exception as exc:
-            raise self.map_error(exc, sql) from None
+            return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
+        return pg_arrow.run(cursor, sql, limit=limit)
 
     def dispose(self) -> None:
         super().dispose()
-        pg_arrow.dispose(self)
+        with self._arrow_lock:
+            pool, self._arrow_pool = self._arrow_pool, None
+        if pool is not None:
+            pool.dispose()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from olympus.connectors.base import Progress
+from olympus.connectors.base import Keep, Progress
 from olympus.connectors.postgres import Postgres
+from olympus.connectors.traits import AgentRules
 from olympus.errors import ErrorRule, QueryTimeout, SSLRequired
 
 # Redshift-only views (see the AWS docs for SVV_TABLES / SVV_COLUMNS / SVV_TABLE_INFO). They cover
@@ -51,9 +52,16 @@ class Redshift(Postgres):
     """Amazon Redshift (provisioned or Serverless) through psycopg; differences only below."""
 
     type = "redshift"
+    aliases = ()
     label = "Amazon Redshift"
     icon = ":material/warehouse:"
     dialect = "redshift"
+    fence_names = ()
+    agent_rules = AgentRules(
+        "Amazon Redshift (PostgreSQL 8 based)", "identifiers in double quotes; strings in single "
+        "quotes", "date_trunc('month', ts), extract(year from ts), getdate(), "
+        "dateadd(day, -30, getdate()), datediff(day, a, b)", "LIMIT n (or TOP n)",
+        "No generate_series over tables, no arrays; ILIKE works.")
     default_port = 5439
     arrow_native = False  # ADBC reads through COPY ... TO STDOUT, which Redshift does not have
     system_schemas = frozenset({"information_schema", "pg_catalog", "pg_internal", "pg_automv",
@@ -84,27 +92,17 @@ class Redshift(Postgres):
         return f"Redshift {found.group(1)}" if found else super().clean_version(raw)
 
     # ---- catalog ----------------------------------------------------------------------------
-    def catalog_rows(self, progress: Progress | None) -> tuple[list, list, list]:
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
         """Five bulk queries for the whole database, in one read-only transaction."""
-        report = progress or (lambda _msg, _frac: None)
-        with self.engine.connect() as conn:
-            try:
-                self.begin_readonly(conn, self.statement_timeout_s * 4)
-                cursor = conn.connection.driver_connection.cursor()
-                report("Reading tables", 0.1)
-                raw_tables = cursor.execute(TABLES_SQL).fetchall()
-                report(f"Reading columns of {len(raw_tables)} tables", 0.3)
-                raw_columns = cursor.execute(COLUMNS_SQL).fetchall()
-                report("Reading comments and keys", 0.6)
-                comments = {(s, t, c): d for s, t, c, d in cursor.execute(COMMENTS_SQL).fetchall()}
-                raw_keys = cursor.execute(KEYS_SQL).fetchall()
-                report("Reading row estimates", 0.8)
-                rows = self._row_estimates(cursor)
-            except Exception as exc:
-                raise self.map_error(exc) from None
-            finally:
-                self.end_readonly(conn)
-        report("Done", 1.0)
+        report("Reading tables", 0.1)
+        raw_tables = cursor.execute(TABLES_SQL).fetchall()
+        report(f"Reading columns of {len(raw_tables)} tables", 0.3)
+        raw_columns = cursor.execute(COLUMNS_SQL).fetchall()
+        report("Reading comments and keys", 0.6)
+        comments = {(s, t, c): d for s, t, c, d in cursor.execute(COMMENTS_SQL).fetchall()}
+        raw_keys = cursor.execute(KEYS_SQL).fetchall()
+        report("Reading row estimates", 0.8)
+        rows = self._row_estimates(cursor)
         tables = [((s, n), s, n, _KINDS.get(str(k).upper(), "table"), comments.get((s, n, None)),
                    rows.get((s, n))) for s, n, k in raw_tables]
         columns = [((s, t), c, column_type(ty, ln, p, sc), str(nl).upper() == "YES",
@@ -124,15 +122,15 @@ class Redshift(Postgres):
             return {}
 
     # ---- read-only session ------------------------------------------------------------------
-    def begin_readonly(self, conn, timeout_s: float) -> None:
+    def begin_readonly(self, cursor, timeout_s: float) -> None:
         """Redshift has no SET TRANSACTION: psycopg opens the transaction with BEGIN READ ONLY."""
         from psycopg.pq import TransactionStatus
 
-        raw = conn.connection.driver_connection
+        raw = cursor.connection
         if raw.info.transaction_status != TransactionStatus.IDLE:
             raw.rollback()  # e.g. the pool's pre-ping left a transaction open
         raw.read_only = True  # the next statement starts with BEGIN READ ONLY
-        raw.cursor().execute(f"SET statement_timeout TO {int(timeout_s * 1000)}")
+        cursor.execute(f"SET statement_timeout TO {int(timeout_s * 1000)}")
 
     def describe_type(self, type_code) -> str:
         """psycopg gives type OIDs; Redshift's are PostgreSQL's, so psycopg's registry names them."""

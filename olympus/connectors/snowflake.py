@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any
 
-from olympus.connectors._catalog import assemble
-from olympus.connectors.base import Connector, Fetched, Field, Progress, rows_to_arrow
+from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress, rows_to_arrow
+from olympus.connectors.traits import SEQUENCES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, SQLSyntaxError)
 
@@ -22,6 +22,7 @@ ORDER BY table_schema, table_name, ordinal_position"""
 VIEWS_SQL = """SELECT table_schema, table_name, 'VIEW', NULL, comment
 FROM {db}.information_schema.views WHERE table_schema <> 'INFORMATION_SCHEMA'"""
 
+DENIED_FUNCTIONS = {"system$*": SIDE_EFFECTS, "nextval": SEQUENCES}
 MAX_TEXT = 16_777_216  # Snowflake's default VARCHAR length: not worth showing
 QUERY_TAG = "olympus"
 
@@ -34,7 +35,16 @@ class Snowflake(Connector):
     icon = ":material/ac_unit:"
     dialect = "snowflake"
     version_query = "SELECT CURRENT_VERSION()"
+    database_query = "SELECT CURRENT_DATABASE()"
     system_schemas = frozenset({"information_schema"})
+    # no read-only transactions: one statement per call, a timeout and a query tag, the guard
+    capabilities = Capabilities(read_only_session=False)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    agent_rules = AgentRules(
+        "Snowflake", "unquoted identifiers are UPPER case; double quotes make them case-sensitive",
+        "date_trunc('month', ts), year(ts), dateadd(day, -30, current_date()), "
+        "datediff(day, a, b), to_char(ts, 'YYYY-MM')", "LIMIT n",
+        "Use ILIKE; QUALIFY filters window functions.")
     fields = (
         Field("account", "Account", required=True,
               help="Account identifier, e.g. myorg-myaccount or xy12345.eu-west-1"),
@@ -55,6 +65,7 @@ class Snowflake(Connector):
         Field("protocol", "Protocol (advanced)", "select", default="https",
               options=("https", "http"), help="Advanced/testing: http only for a local emulator"),
     )
+    missing_labels = {"password": "Password (or Private key)"}
     error_rules = (
         ErrorRule(r"incorrect username or password|390100", AuthenticationFailed,
                   "Authentication failed. Check credentials."),
@@ -82,7 +93,7 @@ class Snowflake(Connector):
     def missing_required(cls, params) -> list[str]:
         missing = super().missing_required(params)
         if not params.get("password") and not params.get("private_key"):
-            missing.append("Password (or Private key)")
+            missing.append("password")
         return missing
 
     # ---- engine -----------------------------------------------------------------------------
@@ -108,7 +119,7 @@ class Snowflake(Connector):
                 args[key] = self.params[key]
         if self.params.get("private_key"):
             args["private_key"] = self.private_key_der()
-        return {"connect_args": args}
+        return {**super().engine_options(), "connect_args": args}
 
     def private_key_der(self) -> bytes:
         """PEM text (optionally encrypted) -> the DER bytes the connector wants."""
@@ -130,39 +141,21 @@ class Snowflake(Connector):
     def clean_version(self, raw: str) -> str:
         return f"Snowflake {raw.strip()}"
 
-    def current_database(self, conn) -> str | None:
-        from sqlalchemy import text
-
-        return conn.execute(text("SELECT CURRENT_DATABASE()")).scalar()
-
     # ---- catalog ----------------------------------------------------------------------------
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        report = progress or (lambda _m, _f: None)
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
         db = quote(self.params["database"])
-        with self.engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            try:
-                report("Reading tables", 0.1)
-                raw = self._run(cursor, TABLES_SQL.format(db=db))
-                seen = {(s, n) for s, n, *_ in raw}
-                raw += [v for v in self._run(cursor, VIEWS_SQL.format(db=db))
-                        if (v[0], v[1]) not in seen]
-                tables = [((s, n), s, n, "view" if "VIEW" in str(k).upper() else "table", d, r)
-                          for s, n, k, r, d in raw if self.keep_schema(s, include, exclude)]
-                report(f"Reading columns of {len(tables)} tables", 0.4)
-                columns = [((s, t), c, column_type(ty, ln, p, sc), str(nl).upper() == "YES", d, df)
-                           for s, t, c, ty, nl, d, df, ln, p, sc
-                           in self._run(cursor, COLUMNS_SQL.format(db=db))]
-                report("Reading keys", 0.8)
-                keys = self._keys(cursor, db, sorted({t[1] for t in tables}))
-            except Exception as exc:
-                raise self.map_error(exc) from None
-            finally:
-                cursor.close()
-        report("Done", 1.0)
-        return assemble(tables, columns, keys)
+        report("Reading tables", 0.1)
+        raw = self._run(cursor, TABLES_SQL.format(db=db))
+        seen = {(s, n) for s, n, *_ in raw}
+        raw += [v for v in self._run(cursor, VIEWS_SQL.format(db=db)) if (v[0], v[1]) not in seen]
+        tables = [((s, n), s, n, "view" if "VIEW" in str(k).upper() else "table", d, r)
+                  for s, n, k, r, d in raw if keep(s)]
+        report(f"Reading columns of {len(tables)} tables", 0.4)
+        columns = [((s, t), c, column_type(ty, ln, p, sc), str(nl).upper() == "YES", d, df)
+                   for s, t, c, ty, nl, d, df, ln, p, sc
+                   in self._run(cursor, COLUMNS_SQL.format(db=db))]
+        report("Reading keys", 0.8)
+        return tables, columns, self._keys(cursor, db, sorted({t[1] for t in tables}))
 
     def _run(self, cursor, sql: str) -> list:
         cursor.execute(sql, num_statements=1, _statement_params={"QUERY_TAG": QUERY_TAG})
@@ -209,23 +202,14 @@ class Snowflake(Connector):
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     # ---- read-only execution ----------------------------------------------------------------
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    def execute(self, cursor, sql: str, timeout_s: float) -> None:
         """No read-only transactions in Snowflake: one statement, a timeout, a tag, the guard."""
         seconds = max(1, math.ceil(timeout_s))
-        with self.engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            try:
-                cursor.execute(sql, num_statements=1, timeout=seconds, _statement_params={
-                    "STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG})
-                fetched = self._read(cursor, limit)
-            except Exception as exc:
-                raise self.map_error(exc, sql) from None
-            finally:
-                cursor.close()
-                self.end_readonly(conn)
-        return fetched
+        cursor.execute(sql, num_statements=1, timeout=seconds, _statement_params={
+            "STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG})
 
-    def _read(self, cursor, limit: int | None) -> Fetched:
+    def read(self, cursor, limit: int | None) -> Fetched:
+        """Arrow batches until limit + 1 rows (plain rows when the result came as JSON)."""
         import pyarrow as pa
 
         description = cursor.description or ()

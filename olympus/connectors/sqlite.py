@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from olympus.connectors._catalog import assemble
-from olympus.connectors.base import FileConnector, Progress
+from olympus.connectors.base import FileConnector, Keep, Progress, Undo
+from olympus.connectors.traits import FILES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import ConnectionFailed, ErrorRule
 
 TABLES_SQL = """SELECT name, type FROM sqlite_master
@@ -22,6 +23,10 @@ FKS_SQL = """SELECT m.name, f.id, f."table", f."from", f."to"
 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq"""
 
+DENIED_FUNCTIONS = {
+    "load_extension": SIDE_EFFECTS, "readfile": FILES, "writefile": FILES, "edit": FILES,
+    "fsdir": FILES, "zipfile": FILES, "fts3_tokenizer": SIDE_EFFECTS,
+}
 EXACT_COUNT_MAX_TABLES = 200  # small embedded files: exact counts are cheap and more useful
 
 
@@ -33,7 +38,13 @@ class SQLite(FileConnector):
     icon = ":material/description:"
     dialect = "sqlite"
     version_query = "SELECT 'SQLite ' || sqlite_version()"
-    has_comments = False  # SQLite has no COMMENT ON
+    # no COMMENT ON, no statistics unless ANALYZE ran (then small files get exact counts)
+    capabilities = Capabilities(table_comments=False, column_comments=False, passwords=False)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    agent_rules = AgentRules(
+        "SQLite", "identifiers in double quotes; strings in single quotes",
+        "strftime('%Y-%m', d), date(d, '-30 days'), date('now'); dates are usually TEXT "
+        "'YYYY-MM-DD'", "LIMIT n", "No date_trunc, no ILIKE (LIKE is case-insensitive for ASCII).")
     file_help = "Path to a .sqlite/.db file"
     error_rules = (
         ErrorRule(r"unable to open database|no such file", ConnectionFailed,
@@ -47,45 +58,34 @@ class SQLite(FileConnector):
     def engine_options(self) -> dict:
         from sqlalchemy.pool import NullPool
 
-        return {"poolclass": NullPool, "pool_size": None, "max_overflow": None}
+        return {"poolclass": NullPool}  # a file: nothing to keep open between queries
 
-    @property
-    def engine(self):
-        self.existing_path()
-        with self._lock:
-            if self._engine is None:
-                from sqlalchemy import create_engine
-                from sqlalchemy.pool import NullPool
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        self.existing_path()  # before the driver guesses (and maybe creates a file)
+        with super().connection(purpose) as conn:
+            yield conn
 
-                self._engine = create_engine(self.url(), poolclass=NullPool)
-            return self._engine
-
-    def current_database(self, conn) -> str | None:
+    def current_database(self, cursor) -> str | None:
         return os.path.basename(self.params["path"])
 
-    def read_catalog(self, *, include: Iterable[str] | None = None,
-                     exclude: Iterable[str] | None = None,
-                     progress: Progress | None = None) -> list[dict]:
-        report = progress or (lambda _m, _f: None)
-        if not self.keep_schema("main", include, exclude):
-            return []
-        with self.engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            report("Reading tables", 0.2)
-            names = cursor.execute(TABLES_SQL).fetchall()
-            counts = self._row_counts(cursor, [n for n, kind in names if kind == "table"])
-            tables = [(n, "main", n, kind, None, counts.get(n)) for n, kind in names]
-            report("Reading columns", 0.6)
-            rows = cursor.execute(COLUMNS_SQL).fetchall()
-            columns = [(t, c, ty or "", not nn and not pk, None, d) for t, c, ty, nn, d, pk in rows]
-            pks: dict[str, list] = {}
-            for t, c, _ty, _nn, _d, pk in rows:
-                if pk:
-                    pks.setdefault(t, []).append((pk, c))
-            keys = [(t, "p", [c for _, c in sorted(cs)], None, None, None) for t, cs in pks.items()]
-            keys += self._foreign_keys(cursor.execute(FKS_SQL).fetchall(), pks)
-        report("Done", 1.0)
-        return assemble(tables, columns, keys)
+    def catalog_rows(self, cursor, report: Progress, keep: Keep) -> tuple[list, list, list]:
+        if not keep("main"):
+            return [], [], []
+        report("Reading tables", 0.2)
+        names = cursor.execute(TABLES_SQL).fetchall()
+        counts = self._row_counts(cursor, [n for n, kind in names if kind == "table"])
+        tables = [(n, "main", n, kind, None, counts.get(n)) for n, kind in names]
+        report("Reading columns", 0.6)
+        rows = cursor.execute(COLUMNS_SQL).fetchall()
+        columns = [(t, c, ty or "", not nn and not pk, None, d) for t, c, ty, nn, d, pk in rows]
+        pks: dict[str, list] = {}
+        for t, c, _ty, _nn, _d, pk in rows:
+            if pk:
+                pks.setdefault(t, []).append((pk, c))
+        keys = [(t, "p", [c for _, c in sorted(cs)], None, None, None) for t, cs in pks.items()]
+        keys += self._foreign_keys(cursor.execute(FKS_SQL).fetchall(), pks)
+        return tables, columns, keys
 
     def _foreign_keys(self, rows, pks) -> list[tuple]:
         grouped: dict[tuple, list] = {}
@@ -114,12 +114,10 @@ class SQLite(FileConnector):
         sql = " UNION ALL ".join(f"SELECT ?, count(*) FROM \"{q}\"" for q in quoted)
         return dict(cursor.execute(sql, tables).fetchall())
 
-    def begin_readonly(self, conn, timeout_s: float) -> None:
-        raw = conn.connection.driver_connection
+    def begin_readonly(self, cursor, timeout_s: float) -> Undo:
+        """query_only refuses writes; a progress-handler deadline stands in for a timeout."""
+        raw = cursor.connection
         raw.execute("PRAGMA query_only = ON")
         deadline = time.monotonic() + timeout_s
         raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-
-    def end_readonly(self, conn) -> None:
-        conn.connection.driver_connection.set_progress_handler(None, 0)
-        super().end_readonly(conn)
+        return lambda: raw.set_progress_handler(None, 0)
