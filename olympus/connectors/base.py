@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -12,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping
 
 from olympus.connectors._catalog import assemble, paused_gc
+from olympus.connectors.arrow import rows_to_arrow  # noqa: F401  (connectors import it here)
 from olympus.connectors.traits import (GENERIC_RULES, UNKNOWN_POLICY, AgentRules, Capabilities,
                                        SQLPolicy)
-from olympus.errors import (COMMON_RULES, ConfigError, ConnectionFailed, ErrorRule, OlympusError,
-                            map_error)
+from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, OlympusError, map_error
 
 if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
@@ -322,56 +321,3 @@ def _close(cursor: Any) -> None:
         cursor.close()
     except Exception:  # closing is best effort: the connection is rolled back or dropped next
         pass
-
-
-class FileConnector(Connector):
-    """Embedded databases: one file on this machine, kept as an absolute path."""
-
-    file_help: ClassVar[str] = "Path to the database file"
-    missing_file_hint: ClassVar[str] = "Check the file path."
-
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        if "fields" not in cls.__dict__:  # each file type only names its own help text
-            cls.fields = (Field("path", "Database file", required=True, help=cls.file_help),)
-
-    @classmethod
-    def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
-        out = super().validate(params)
-        # stored absolute: the UI, the CLI and later runs may start in other directories
-        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
-        return out
-
-    def existing_path(self) -> str:
-        """The file, or a clear error before any driver guesses (and maybe creates one)."""
-        path = self.params["path"]
-        if not os.path.exists(path):
-            raise ConnectionFailed(f"No {self.label} file at {path}.",
-                                   suggestion=self.missing_file_hint)
-        return path
-
-
-def rows_to_arrow(names: list[str], rows: list) -> "pa.Table":
-    """Column-wise Arrow conversion; a column of mixed Python types falls back to strings."""
-    import pyarrow as pa
-
-    names = dedupe(names)
-    columns = list(zip(*rows)) if rows else [() for _ in names]
-    arrays = []
-    for values in columns:
-        try:
-            arrays.append(pa.array(values))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def dedupe(names: list[str]) -> list[str]:
-    """`SELECT a.id, b.id` gives two `id` columns; DataFrames need unique names."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(name if count == 0 else f"{name}_{count + 1}")
-    return out

@@ -6,7 +6,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from olympus.connectors.base import Fetched, FileConnector, Keep, Progress, Undo
+from olympus.connectors.base import Fetched, Keep, Progress, Undo
+from olympus.connectors.files import FileConnector
 from olympus.connectors.traits import (FILES, RUNS_TEXT, SETTINGS, AgentRules, Capabilities,
                                        SQLPolicy)
 from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL

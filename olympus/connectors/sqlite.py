@@ -7,7 +7,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from olympus.connectors.base import FileConnector, Keep, Progress, Undo
+from olympus.connectors.base import Keep, Progress, Undo
+from olympus.connectors.files import FileConnector
 from olympus.connectors.traits import FILES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import ConnectionFailed, ErrorRule
 
