@@ -90,7 +90,7 @@ def safety_costs(connector, repeat: int) -> list[Timing]:
     from olympus.guard import check_sql
     from olympus.runner import to_pandas
 
-    pool = pg_arrow.pool_for(connector)
+    pool = pg_arrow.make_pool(connector)
 
     def session_sets(conn):
         cur = conn.dbapi_connection.cursor()
@@ -143,6 +143,7 @@ def safety_costs(connector, repeat: int) -> list[Timing]:
         finally:
             conn.close()
     print(f"  {sets.name:<60} median {sets.median:9.4f} s")
+    pool.dispose()
     return list(timed.values()) + [sets]
 
 
