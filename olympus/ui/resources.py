@@ -4,8 +4,8 @@ Rules that keep one user's data away from another (streamlit#7709 / #14077):
 - every cache key starts with the owner, and the owner comes from the server side (settings, or
   st.user once auth is on), never from a widget;
 - query results are never cached globally; they live in the session (olympus.ui.state);
-- secrets are never part of a key in clear: connectors are keyed by the connector's fingerprint
-  (a SHA-256 digest of its parameters).
+- secrets are never part of a key: connectors are keyed by the connection record's version (its
+  updated_at), read without decrypting anything.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import streamlit as st
 from olympus.config import Settings
 from olympus.connectors import Connector
 from olympus.store import ConnectionRecord, Store
-from olympus.workspace import Workspace
+from olympus.workspace import Shared, Workspace
 
 SCHEMA_TTL_S = 6 * 3600  # memory copy; the store keeps the snapshot (24 h TTL) across restarts
 
@@ -98,18 +98,28 @@ class CachedConnectors:
             fingerprint = self._current.pop((owner, connection_id), None)
         if fingerprint is not None:
             _pooled.clear(owner, connection_id, fingerprint, None)
-        _snapshot.clear()
-        _table_index.clear()
+        # cached snapshots need no clearing: their keys hold the record's introspected_at, which
+        # an edit resets in the store, so only this connection's next read misses
 
 
 CONNECTORS = CachedConnectors()
 
 
+@st.cache_resource(show_spinner=False)
+def _shared(store_url: str, home: str, keys_digest: str, _store: Store, _settings: Settings) -> Shared:
+    """Rate limits and schema/index caches that outlive a rerun (their keys hold the owner)."""
+    return Shared(_store, _settings)
+
+
 def workspace(config: Settings | None = None, owner: str | None = None) -> Workspace:
-    """This session's Workspace: cheap to build per run; pools and schema come from the caches."""
+    """This session's Workspace: cheap to build per run; pools, limits and schema come from the
+    process-wide caches."""
     config = config or settings()
-    return Workspace(store(config), owner or current_owner(config), settings=config,
-                     connector_factory=CONNECTORS)
+    digest = hashlib.sha256("\n".join(config.secret_keys).encode()).hexdigest()[:16]
+    the_store = store(config)
+    return Workspace(the_store, owner or current_owner(config), settings=config,
+                     connector_factory=CONNECTORS,
+                     shared=_shared(config.store_url, str(config.home), digest, the_store, config))
 
 
 # ---- schema snapshots -----------------------------------------------------------------------
