@@ -153,8 +153,12 @@ def _add(args, ws) -> int:
         params.update(url_params(cls, url))
     params.update(_env_params(cls, exclude=params))
     params.update(_cli_params(args.param))
-    record, result = ws.add_connection(args.name, cls.type, params, test_first=not args.no_test,
-                                       save_untested=args.save_untested)
+    try:
+        record, result = ws.add_connection(args.name, cls.type, params,
+                                           test_first=not args.no_test,
+                                           save_untested=args.save_untested)
+    except ConfigError as exc:
+        raise _name_flags(exc) from None
     if record is None:
         err = result.error
         raise type(err)(err.message, title=err.title,
@@ -164,6 +168,17 @@ def _add(args, ws) -> int:
         print(f"Warning: saved untested. {result.error.title}: {result.error.message}",
               file=sys.stderr)
     return 0
+
+
+def _name_flags(exc: ConfigError) -> ConfigError:
+    """The connector's validate names its fields: say which --param to add or fix."""
+    if not exc.fields:
+        return exc
+    flags = ", ".join(f"--param {name}=..." for name in exc.fields)
+    env = " / ".join(f"OLYMPUS_PARAM_{name.upper()}" for name in exc.fields)
+    exc.suggestion = (f"Add {flags} (or set {env})."
+                      if exc.missing else f"Check {flags}. {exc.suggestion or ''}".strip())
+    return exc
 
 
 def _list(args, ws) -> int:

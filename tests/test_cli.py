@@ -190,6 +190,22 @@ def test_duckdb_and_sqlite_files(home, tmp_path):
     assert bad_limit.returncode == 2 and "at least 1" in bad_limit.stderr
 
 
+def test_add_names_the_params_the_connector_rejects(home):
+    """The connector's own validate() decides; the error says which --param to add or fix."""
+    line = failed(cli(home, "connections", "add", "x", "--type", "postgresql", "--no-test"),
+                  "Missing required setting(s): Host, Username")
+    assert "--param host=..., --param username=..." in line and "OLYMPUS_PARAM_HOST" in line
+    failed(cli(home, "connections", "add", "x", "--type", "postgresql", "--param", "host=h",
+               "--param", "username=u", "--param", "port=abc", "--no-test"),
+           "Port must be a whole number", "Check --param port=...")
+    failed(cli(home, "connections", "add", "x", "--type", "duckdb", "--param", "path=/x",
+               "--param", "colour=red", "--no-test"), "Unknown setting", "--param colour=...")
+    failed(cli(home, "connections", "add", "x", "--type", "snowflake", "--param", "account=a",
+               "--param", "user=u", "--param", "database=d", "--no-test"),
+           "Password (or Private key)", "Add --param password=...")
+    assert "No connections yet" in ok(cli(home, "connections", "list")).stdout
+
+
 def test_wrong_key_fails_clearly_and_changes_nothing(home, pg_db):
     key, wrong = generate_key(), generate_key()
     ok(cli(home, "connections", "add", "pg", "--url", with_password(pg_db, PASSWORD),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from olympus.connectors import connector_class
+from olympus.errors import ConfigError
 from olympus.store import ConnectionRecord, NameTaken
 from olympus.ui import forms, resources, state, widgets
 from olympus.ui.widgets import ICONS
@@ -114,22 +115,15 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
         save = st.form_submit_button("Save and test", type="primary", icon=ICONS["ok"])
     if not save:
         return
-    params, errors = forms.collect(cls, raw, editing=True)
+    params, errors = forms.collect(cls, raw, editing=True, kept=record.secret_fields_set)
     if not name.strip():
         errors["name"] = "Enter a name."
     if errors:
         state.put(ws.owner, f"{prefix}:errors", errors)
         st.rerun()
     state.pop(ws.owner, f"{prefix}:errors")
-    try:
-        updated = ws.update_connection(
-            record.name, new_name=name.strip() if name.strip() != record.name else None,
-            params=params, expose_data_to_llm=expose, clear_secrets=forms.cleared(raw))
-    except NameTaken as exc:  # the workspace's own check, shown at the name field
-        state.put(ws.owner, f"{prefix}:errors", {"name": exc.message})
-        st.rerun()
-    except Exception as exc:  # shown as a mapped error box, never a trace
-        widgets.error_box(exc)
+    updated = _update(ws, record, name.strip(), params, expose=expose, raw=raw)
+    if updated is None:
         return
     with st.spinner("Testing the updated connection…"):
         result, _ = widgets.guarded(lambda: ws.test_connection(updated.name))
@@ -138,6 +132,26 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
         state.put(ws.owner, f"tested:{record.id}", result)
     state.put(ws.owner, "flash", f"Saved {updated.name}.")
     st.rerun()
+
+
+def _update(ws: Workspace, record: ConnectionRecord, name: str, params: dict, *, expose: bool,
+            raw: dict) -> ConnectionRecord | None:
+    """Save the edit; the store's own check (saved secrets merged in) marks the fields at fault."""
+    prefix = f"edit_{record.id}"
+    try:
+        return ws.update_connection(
+            record.name, new_name=name if name != record.name else None, params=params,
+            expose_data_to_llm=expose, clear_secrets=forms.cleared(raw))
+    except NameTaken as exc:  # the workspace's own check, shown at the name field
+        state.put(ws.owner, f"{prefix}:errors", {"name": exc.message})
+        st.rerun()
+    except ConfigError as exc:  # e.g. a required secret ticked for removal
+        errors = forms.field_errors(connector_class(record.type), exc)
+        state.put(ws.owner, f"{prefix}:errors", errors)
+        st.rerun()
+    except Exception as exc:  # shown as a mapped error box, never a trace
+        widgets.error_box(exc)
+    return None
 
 
 def _form_error(errors: dict) -> None:

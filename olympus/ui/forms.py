@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import streamlit as st
 
 from olympus.connectors import REGISTRY, Connector, connector_class
-from olympus.errors import OlympusError
+from olympus.errors import ConfigError, OlympusError
 
 KEEP_SECRET = "Saved — leave blank to keep it"
 CLEAR = "_clear_secrets"  # raw-values key: saved secrets the user ticked for removal
@@ -70,42 +70,46 @@ def _input(field, *, key: str, value: Any, keep: bool) -> Any:
     return st.text_input(label, value="" if value is None else str(value), key=key, help=help_)
 
 
-def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = False
-            ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Raw form values -> (params, {field: message}). Editing: a blank secret or upload keeps the
-    saved value (omitted); any other blank field is sent as None, which removes it."""
+def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = False,
+            kept: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, str]]:
+    """Raw form values -> (params, {field: message}), checked once by the connector's own
+    validate(). Editing: a blank saved secret in `kept` keeps its value (omitted from params);
+    any other blank field is sent as None, which removes it."""
+    params = _values(cls, raw, editing=editing)
+    keep = set(kept) - set(cleared(raw)) if editing else set()
+    stand_ins = {f.name: KEEP_SECRET for f in cls.fields
+                 if f.name in keep and params.get(f.name) in (None, "")}
+    try:
+        clean = cls.validate({**params, **stand_ins})
+    except ConfigError as exc:
+        return params, field_errors(cls, exc)
+    except OlympusError as exc:
+        return params, {"_form": exc.message}
+    return {k: clean.get(k, v) if v is not None else v for k, v in params.items()}, {}
+
+
+def _values(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool) -> dict[str, Any]:
+    """Stripped form values; blanks left out, or None (= remove) for plain fields when editing."""
     params: dict[str, Any] = {}
-    errors: dict[str, str] = {}
     for field in cls.fields:
         value = raw.get(field.name)
-        if isinstance(value, str):
-            value = value.strip()
-        if value in (None, ""):
-            if editing and not field.secret and field.type != "file":
-                params[field.name] = None
-                if field.required:
-                    errors[field.name] = f"{field.label} is required."
-            continue
-        if field.type == "int":
-            try:
-                value = int(value)
-            except ValueError:
-                errors[field.name] = f"{field.label} must be a whole number."
-                continue
-        params[field.name] = value
-    labels = {f.label: f.name for f in cls.fields}
-    if not editing:
-        for label in cls.missing_required(params):
-            name = labels.get(label)
-            if name and name not in errors:
-                errors[name] = f"{label} is required."
-    if not errors:
-        try:
-            cls.validate(dict(params))
-        except OlympusError as exc:
-            if not (editing and "Missing" in exc.message):
-                errors["_form"] = exc.message
-    return params, errors
+        value = value.strip() if isinstance(value, str) else value
+        if value not in (None, ""):
+            params[field.name] = value
+        elif editing and not field.secret and field.type != "file":
+            params[field.name] = None
+    return params
+
+
+def field_errors(cls: type[Connector], exc: ConfigError) -> dict[str, str]:
+    """A validation error as messages under the fields it names (the form box otherwise)."""
+    labels = {f.name: f.label for f in cls.fields}
+    if not exc.fields or not set(exc.fields) <= set(labels):
+        return {"_form": exc.message}
+    if not exc.missing:
+        return {name: exc.message for name in exc.fields}
+    return {name: f"{cls.missing_labels.get(name) or labels[name]} is required."
+            for name in exc.fields}
 
 
 def cleared(raw: Mapping[str, Any]) -> tuple[str, ...]:
