@@ -149,6 +149,24 @@ def bigquery_dataset(bigquery_client):
     bigquery_client.delete_dataset(name, delete_contents=True, not_found_ok=True)
 
 
+# --- MySQL / MariaDB (Debian mariadbd in a temp datadir) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mysql_server():
+    """A tests.services.MySQLService: admin URL, a session database and a SELECT-only reader
+    whose password is PW_SECRET (so leak checks mean something)."""
+    started = time.monotonic()
+    try:
+        service, server = services.start_mariadb(PW_SECRET)
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unavailable("MySQL/MariaDB", repr(exc))
+    _timed("mariadb", started)
+    yield service
+    if server is not None:
+        server.stop()
+
+
 # --- A real browser: Debian Chromium through Playwright -------------------------------------
 
 

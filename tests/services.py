@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -229,3 +232,156 @@ def chromium_executable() -> str:
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise FileNotFoundError(f"{path} missing (apt-get install -y chromium, or run scripts/test.sh)")
     return path
+
+
+# --- MySQL / MariaDB (Debian mariadb-server, as this user in a temp datadir) ------------------
+
+MYSQL_ADMIN = "olympus_admin"
+MYSQL_READER = "olympus_ro"  # least privilege: SELECT on the test databases only
+
+
+@dataclass(frozen=True)
+class MySQLService:
+    """A MySQL-protocol server: an admin URL (creates databases, users, grants) and a reader."""
+
+    admin_url: str  # mysql+pymysql://admin:pw@host:port/
+    host: str
+    port: int
+    reader: str
+    reader_password: str
+    database: str  # created for the session; the reader may SELECT in it
+
+
+class MariaDB:
+    """mariadbd in a temp datadir on a free port; stop() ends it by pid and removes the dir."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="olympus-mariadb-"))
+        self.port = free_port()
+        self.socket = str(self.dir / "sock")
+        self.log = self.dir / "mariadbd.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 60) -> None:
+        server, install = _mariadb_binaries()
+        user = ["--user=root"] if os.geteuid() == 0 else []
+        done = subprocess.run([install, "--no-defaults", f"--datadir={self.dir / 'data'}", *user,
+                               "--auth-root-authentication-method=normal", "--skip-test-db"],
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        if done.returncode:
+            raise RuntimeError(f"mariadb-install-db failed: {(done.stdout + done.stderr)[-1500:]}")
+        cmd = [server, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--socket={self.socket}",
+               f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-name-resolve", *user,
+               f"--pid-file={self.dir / 'pid'}", f"--log-error={self.log}",
+               "--innodb-buffer-pool-size=64M"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            self._wait(timeout)
+        except Exception as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}; log tail: {self.log_tail()}") from exc
+
+    def _wait(self, timeout: float) -> None:
+        """Poll the socket until root can log in over it."""
+        import pymysql
+
+        deadline, last = time.monotonic() + timeout, "no socket"
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"mariadbd exited with code {self.proc.returncode}")
+            if os.path.exists(self.socket):
+                try:
+                    pymysql.connect(unix_socket=self.socket, user="root", connect_timeout=2).close()
+                    return
+                except pymysql.MySQLError as exc:
+                    last = repr(exc)
+            time.sleep(0.2)
+        raise TimeoutError(f"mariadbd not ready after {timeout:.0f}s: {last}")
+
+    def admin_url(self, password: str) -> str:
+        """Create a password-protected admin reachable over TCP; its URL."""
+        import pymysql
+
+        conn = pymysql.connect(unix_socket=self.socket, user="root", autocommit=True)
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE USER '{MYSQL_ADMIN}'@'%' IDENTIFIED BY '{password}'")
+            cursor.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{MYSQL_ADMIN}'@'%' WITH GRANT OPTION")
+        conn.close()
+        return f"mysql+pymysql://{MYSQL_ADMIN}:{password}@127.0.0.1:{self.port}/"
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, chars: int = 1500) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+
+def _mariadb_binaries() -> tuple[str, str]:
+    """(mariadbd, mariadb-install-db); Debian keeps mariadbd in /usr/sbin, often off PATH."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    server = shutil.which("mariadbd", path=path) or shutil.which("mysqld", path=path)
+    install = shutil.which("mariadb-install-db", path=path)
+    if not (server and install):
+        raise FileNotFoundError("mariadbd / mariadb-install-db missing (apt-get install -y "
+                                "mariadb-server, or run scripts/test.sh)")
+    return server, install
+
+
+def start_mariadb(reader_password: str) -> tuple[MySQLService, MariaDB | None]:
+    """$OLYMPUS_TEST_MYSQL_URL (an admin URL) if set, else a fresh MariaDB; then a database and a
+    read-only user on it."""
+    url = os.environ.get("OLYMPUS_TEST_MYSQL_URL")
+    server = None
+    if not url:
+        server = MariaDB()
+        server.start()
+        url = server.admin_url(uuid.uuid4().hex)
+    try:
+        return prepare_mysql(url, reader_password), server
+    except Exception:
+        if server is not None:
+            server.stop()
+        raise
+
+
+def prepare_mysql(admin_url: str, reader_password: str) -> MySQLService:
+    """Create the session database and the reader (SELECT on it only)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(admin_url)
+    database = f"olympus_{uuid.uuid4().hex[:8]}"
+    mysql_admin(admin_url, [
+        f"CREATE DATABASE `{database}`",
+        f"CREATE USER IF NOT EXISTS '{MYSQL_READER}'@'%' IDENTIFIED BY '{reader_password}'",
+        f"ALTER USER '{MYSQL_READER}'@'%' IDENTIFIED BY '{reader_password}'",
+        f"GRANT SELECT ON `{database}`.* TO '{MYSQL_READER}'@'%'"])
+    return MySQLService(admin_url, parsed.host or "127.0.0.1", parsed.port or 3306, MYSQL_READER,
+                        reader_password, database)
+
+
+def mysql_admin(admin_url: str, statements: list[str], *, database: str | None = None) -> None:
+    """Run statements as the admin (autocommit), optionally inside one database."""
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(admin_url)
+    conn = pymysql.connect(host=parsed.host, port=parsed.port or 3306, user=parsed.username,
+                           password=parsed.password or "", database=database, autocommit=True,
+                           connect_timeout=5)
+    try:
+        with conn.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+    finally:
+        conn.close()

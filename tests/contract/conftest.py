@@ -19,7 +19,7 @@ from olympus.errors import OlympusError
 from tests.contract import schema
 from tests.services import free_port, unavailable
 
-BACKENDS = ("postgresql", "redshift", "snowflake", "bigquery", "duckdb", "sqlite")
+BACKENDS = ("postgresql", "redshift", "snowflake", "bigquery", "duckdb", "sqlite", "mysql")
 from tests.conftest import PW_ROLE, PW_SECRET as SECRET  # noqa: F401  (re-exported for tests)
 
 
@@ -253,5 +253,39 @@ def _sqlite(request) -> Backend:
         refused_message=None)
 
 
-BUILDERS = {"postgresql": _postgresql, "redshift": _redshift, "snowflake": _snowflake,
+# --- MySQL / MariaDB (mariadbd in a temp datadir) ------------------------------------------------
+
+MYSQL_GAPS = {"boolean_type": "MySQL has no boolean type: BOOLEAN is TINYINT(1), read as integers"}
+
+
+def _mysql(request) -> Backend:
+    """A fresh database per test, readable (SELECT only) by the session's least-privilege user."""
+    import uuid
+
+    from tests.services import mysql_admin
+
+    service = request.getfixturevalue("mysql_server")
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    grant = f"ON `{database}`.* TO '{service.reader}'@'%'"
+    mysql_admin(service.admin_url, [f"CREATE DATABASE `{database}`", f"GRANT SELECT {grant}"])
+    request.addfinalizer(lambda: mysql_admin(service.admin_url, [
+        f"REVOKE ALL PRIVILEGES {grant.replace(' TO ', ' FROM ')}", f"DROP DATABASE `{database}`"]))
+    mysql_admin(service.admin_url, schema.mysql(), database=database)
+    base = {"host": service.host, "port": service.port, "database": database,
+            "username": service.reader, "password": service.reader_password, "ssl": "disabled"}
+
+    def make(**extra) -> Connector:
+        return create_connector("mysql", {**base, **extra})
+
+    return Backend(
+        "mysql", make(), database,
+        slow_sql="SELECT count(*) FROM information_schema.columns a, "
+                 "information_schema.columns b, information_schema.columns c",
+        gaps=dict(MYSQL_GAPS), schema=database,
+        wrong_password=lambda: make(password="wrong-" + SECRET),
+        refused=lambda: make(port=free_port()), make=make)
+
+
+BUILDERS = {"mysql": _mysql,
+            "postgresql": _postgresql, "redshift": _redshift, "snowflake": _snowflake,
             "bigquery": _bigquery, "duckdb": _duckdb, "sqlite": _sqlite}

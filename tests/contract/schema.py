@@ -79,3 +79,20 @@ def bigquery(dataset: str) -> list[str]:
         f"{dataset}.customers c JOIN {dataset}.orders o ON o.customer_id = c.id",
         *inserts(f"{dataset}.customers", customers(), **style),
         *inserts(f"{dataset}.orders", orders(), **style)]
+
+
+def mysql() -> list[str]:
+    """MySQL/MariaDB: inline COMMENTs, a table-level FOREIGN KEY (MySQL ignores column-level
+    REFERENCES), ANALYZE so InnoDB's row estimates are current."""
+    style = dict(dates="DATE '{}'", stamps="TIMESTAMP '{}'", bools=("false", "true"))
+    return [
+        "CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL COMMENT 'Full name', "
+        "signup date, balance numeric(10,2), active boolean, created_at datetime) "
+        "COMMENT = 'People who buy'",
+        "CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL, "
+        "amount numeric(10,2), ordered_at datetime, "
+        "FOREIGN KEY (customer_id) REFERENCES customers(id))",
+        "CREATE VIEW customer_orders AS SELECT c.name, o.amount FROM customers c "
+        "JOIN orders o ON o.customer_id = c.id",
+        *inserts("customers", customers(), **style), *inserts("orders", orders(), **style),
+        "ANALYZE TABLE customers, orders"]
