@@ -26,6 +26,7 @@ class Settings:
     row_limit: int = 10_000
     statement_timeout_s: float = 30.0
     rate_limit_per_min: int = 100
+    max_result_bytes: int = 128 * 1024 ** 2  # one result stops growing here while fetching
     schema_ttl_s: float = 86_400.0
     owner: str = DEFAULT_OWNER
 
@@ -56,6 +57,8 @@ class Settings:
             statement_timeout_s=_number(get("OLYMPUS_STATEMENT_TIMEOUT"), 30.0, float,
                                         "OLYMPUS_STATEMENT_TIMEOUT"),
             rate_limit_per_min=_number(get("OLYMPUS_RATE_LIMIT"), 100, int, "OLYMPUS_RATE_LIMIT"),
+            max_result_bytes=_number(get("OLYMPUS_RESULT_MAX_BYTES"), 128 * 1024 ** 2, int,
+                                     "OLYMPUS_RESULT_MAX_BYTES"),
             schema_ttl_s=_number(get("OLYMPUS_SCHEMA_TTL"), 86_400.0, float, "OLYMPUS_SCHEMA_TTL"),
             owner=get("OLYMPUS_OWNER") or DEFAULT_OWNER,
         )

@@ -31,6 +31,18 @@ class QueryResult:
     elapsed_ms: float
     sql: str
     db_types: tuple[str, ...] = ()  # the database's own type names where the driver gives them
+    truncated_by: str | None = None  # "rows" (row limit) or "bytes" (result byte cap)
+
+    @property
+    def truncation_note(self) -> str | None:
+        """Why the result is cut, in words a person reads under the table."""
+        if self.truncated_by == "bytes":
+            return (f"Only the first {self.row_count:,} rows are shown: the result reached the "
+                    "size cap. Select fewer or narrower columns, or aggregate.")
+        if self.truncated:
+            return (f"Only the first {self.row_count:,} rows are shown (the row limit). Filter "
+                    "or aggregate to see everything.")
+        return None
 
     def rows(self) -> list[list[Any]]:
         """JSON-friendly rows (dates as ISO strings, decimals as floats)."""
@@ -40,7 +52,8 @@ class QueryResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": list(self.columns), "rows": self.rows(), "row_count": self.row_count,
-                "truncated": self.truncated, "elapsed_ms": round(self.elapsed_ms, 1),
+                "truncated": self.truncated, "truncated_by": self.truncated_by,
+                "elapsed_ms": round(self.elapsed_ms, 1),
                 "sql": self.sql}
 
 
@@ -84,7 +97,8 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
     return QueryResult(columns=tuple(fetched.table.column_names),
                        types=tuple(str(t) for t in fetched.table.schema.types), df=df,
                        row_count=fetched.table.num_rows, truncated=fetched.truncated,
-                       elapsed_ms=elapsed, sql=clean, db_types=fetched.db_types)
+                       elapsed_ms=elapsed, sql=clean, db_types=fetched.db_types,
+                       truncated_by=fetched.truncated_by or ("rows" if fetched.truncated else None))
 
 
 def to_pandas(table) -> "pd.DataFrame":

@@ -182,7 +182,8 @@ class Workspace:
 
         def build() -> Connector:
             return self.store.connector(self.owner, record.id,
-                                        statement_timeout_s=self.settings.statement_timeout_s)
+                                        statement_timeout_s=self.settings.statement_timeout_s,
+                                        max_result_bytes=self.settings.max_result_bytes)
 
         if self.connector_factory is not None:
             return self.connector_factory(self.owner, record.id, version, build)

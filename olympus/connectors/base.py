@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping
 
 from olympus.connectors._catalog import assemble, paused_gc
-from olympus.connectors.arrow import rows_to_arrow  # noqa: F401  (connectors import it here)
+from olympus.connectors.arrow import fetch_rows, rows_to_arrow
 from olympus.connectors.traits import (GENERIC_RULES, UNKNOWN_POLICY, AgentRules, Capabilities,
                                        SQLPolicy)
 from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, OlympusError, map_error
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
     from sqlalchemy.engine import Connection, Engine
 
+DEFAULT_MAX_RESULT_BYTES = 128 * 1024 ** 2
 Progress = Callable[[str, float], None]
 Keep = Callable[[str], bool]  # schema filter a catalog reader may apply early (BigQuery datasets)
 Undo = Callable[[], None] | None  # what begin_readonly returns: run when the session ends
@@ -66,6 +67,7 @@ class Fetched:
     table: "pa.Table"
     truncated: bool
     db_types: tuple[str, ...] = field(default_factory=tuple)
+    truncated_by: str | None = None  # "rows" (the row limit) or "bytes" (the result byte cap)
 
 
 class Connector:
@@ -91,10 +93,12 @@ class Connector:
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
                  max_overflow: int = 8, connect_timeout: int = 5,
-                 statement_timeout_s: float = 30.0) -> None:
+                 statement_timeout_s: float = 30.0,
+                 max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES) -> None:
         self.params = self.validate(dict(params or {}))
         self.pool_size, self.max_overflow = pool_size, max_overflow
         self.connect_timeout, self.statement_timeout_s = connect_timeout, statement_timeout_s
+        self.max_result_bytes = max_result_bytes  # a result stops growing here while fetching
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -302,14 +306,13 @@ class Connector:
         cursor.execute(sql)
 
     def read(self, cursor: Any, limit: int | None) -> Fetched:
-        """limit + 1 rows (to know about truncation), as Arrow."""
-        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
+        """limit + 1 rows (to know about truncation) within the byte cap, as Arrow."""
+        rows, cut = fetch_rows(cursor, limit=limit, max_bytes=self.max_result_bytes)
         description = cursor.description or ()
-        truncated = limit is not None and len(rows) > limit
-        rows = rows[:limit] if truncated else rows
+        rows = rows[:limit] if limit is not None else rows
         names = [d[0] for d in description]
-        return Fetched(rows_to_arrow(names, rows), truncated,
-                       tuple(self.describe_type(d[1]) for d in description))
+        return Fetched(rows_to_arrow(names, rows), cut is not None,
+                       tuple(self.describe_type(d[1]) for d in description), cut)
 
     def describe_type(self, type_code: Any) -> str:
         return str(type_code) if type_code is not None else ""

@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from olympus.connectors.arrow import collect
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
 from olympus.connectors.traits import RUNS_TEXT, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
@@ -274,10 +275,21 @@ class BigQuery(Connector):
         except BaseException:
             _cancel(job)
             raise
-        table = rows.to_arrow(create_bqstorage_client=False)
-        truncated = limit is not None and table.num_rows > limit
+        return self._read(rows, limit)
+
+    def _read(self, rows, limit: int | None) -> Fetched:
+        """Result pages as Arrow until limit + 1 rows or the byte cap."""
+        import pyarrow as pa
+
         db_types = tuple(f.field_type for f in rows.schema)
-        return Fetched(table.slice(0, limit) if truncated else table, truncated, db_types)
+        empty = rows.to_arrow(create_bqstorage_client=False) if rows.total_rows == 0 else None
+        if empty is not None:
+            return Fetched(empty, False, db_types)
+        pages = rows.to_arrow_iterable(bqstorage_client=None)
+        batches, cut = collect(pages, limit=limit, max_bytes=self.max_result_bytes)
+        table = pa.Table.from_batches(batches)
+        table = table if limit is None else table.slice(0, limit)
+        return Fetched(table, cut is not None, db_types, cut)
 
     def dry_run(self, sql: str, timeout_s: float) -> None:
         """BigQuery's own parse: anything but a SELECT, or too many bytes, stops here."""

@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from olympus.connectors.arrow import collect
 from olympus.connectors.base import Fetched, Keep, Progress, Undo
 from olympus.connectors.files import FileConnector
 from olympus.connectors.traits import (FILES, RUNS_TEXT, SETTINGS, AgentRules, Capabilities,
@@ -39,8 +40,11 @@ DENIED_FUNCTIONS = {
     "query": RUNS_TEXT, "query_table": RUNS_TEXT,
 }
 
-# No file/network access from SQL (read_csv('/etc/passwd')), and SQL can't switch it back on.
-SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+# No file/network access from SQL (read_csv('/etc/passwd')), and SQL can't switch it back on; a
+# memory ceiling so one query can't take the app's memory (DuckDB's default is 80% of the RAM).
+SAFE_CONFIG = {"enable_external_access": False, "memory_limit": "1GB",
+               "lock_configuration": True}
+BATCH_ROWS = 2048  # one DuckDB vector: small batches keep the byte cap close
 
 
 class DuckDB(FileConnector):
@@ -146,19 +150,11 @@ class DuckDB(FileConnector):
         return tables, columns, keys
 
     def read(self, cursor, limit: int | None) -> Fetched:
-        """Arrow batches straight from DuckDB, stopping once limit + 1 rows arrived."""
+        """Arrow batches straight from DuckDB, stopping at limit + 1 rows or the byte cap."""
         import pyarrow as pa
 
-        if limit is None:
-            table, truncated = cursor.fetch_arrow_table(), False
-        else:
-            reader = cursor.fetch_record_batch(min(limit + 1, 100_000))
-            batches, count = [], 0
-            for batch in reader:
-                batches.append(batch)
-                count += batch.num_rows
-                if count > limit:
-                    break
-            table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, limit)
-            truncated = count > limit
-        return Fetched(table, truncated, tuple(str(t) for t in table.schema.types))
+        reader = cursor.fetch_record_batch(BATCH_ROWS)
+        batches, cut = collect(reader, limit=limit, max_bytes=self.max_result_bytes)
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+        table = table if limit is None else table.slice(0, limit)
+        return Fetched(table, cut is not None, tuple(str(t) for t in table.schema.types), cut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from olympus.connectors.arrow import collect
 from olympus.connectors.base import Fetched
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def make_pool(connector) -> Any:
 NUMERIC_AS_TEXT_MIN_ROWS = 50_000
 
 
-def run(cursor, sql: str, *, limit: int | None) -> Fetched:
+def run(cursor, sql: str, *, limit: int | None, max_bytes: int | None = None) -> Fetched:
     """Inside a read-only session: stream Arrow batches until limit + 1 rows."""
     described = None
     if limit is None or limit >= NUMERIC_AS_TEXT_MIN_ROWS:
@@ -75,10 +76,10 @@ def run(cursor, sql: str, *, limit: int | None) -> Fetched:
             **{"adbc.postgresql.batch_size_hint_bytes": str(1 << 20)})
     # ADBC wraps it in COPY (...) TO STDOUT: one statement only
     cursor.execute(sql if described is None else _numeric_as_text(sql, described))
-    table, truncated = _read(cursor, limit)
+    table, cut = _read(cursor, limit, max_bytes)
     if described is not None:
         table = _restore(table, described)
-    return Fetched(normalize(table), truncated, _pg_types(table))
+    return Fetched(normalize(table), cut is not None, _pg_types(table), cut)
 
 
 def _is_numeric(field) -> bool:
@@ -113,21 +114,17 @@ def _restore(table: "pa.Table", schema: "pa.Schema") -> "pa.Table":
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _read(cursor, limit: int | None) -> tuple["pa.Table", bool]:
+def _read(cursor, limit: int | None, max_bytes: int | None) -> tuple["pa.Table", str | None]:
     import pyarrow as pa
 
-    if limit is None:
-        return cursor.fetch_arrow_table(), False
+    if limit is None and max_bytes is None:
+        return cursor.fetch_arrow_table(), None
     reader = cursor.fetch_record_batch()
-    batches, count = [], 0
-    for batch in reader:
-        batches.append(batch)
-        count += batch.num_rows
-        if count > limit:
-            cursor.adbc_cancel()  # stop the server streaming rows we will not show
-            break
+    batches, cut = collect(reader, limit=limit, max_bytes=max_bytes)
+    if cut is not None:
+        cursor.adbc_cancel()  # stop the server streaming rows we will not show
     table = pa.Table.from_batches(batches, schema=reader.schema)
-    return table.slice(0, limit), count > limit
+    return (table if limit is None else table.slice(0, limit)), cut
 
 
 def _pg_types(table: "pa.Table") -> tuple[str, ...]:

@@ -208,7 +208,7 @@ class Postgres(Connector):
     def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         if not self.arrow_native:
             return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
-        return pg_arrow.run(cursor, sql, limit=limit)
+        return pg_arrow.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes)
 
     def dispose(self) -> None:
         super().dispose()

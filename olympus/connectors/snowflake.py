@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress, rows_to_arrow
+from olympus.connectors.arrow import collect, rows_to_arrow
+from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
 from olympus.connectors.traits import SEQUENCES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, SQLSyntaxError)
@@ -214,24 +215,18 @@ class Snowflake(Connector):
 
         description = cursor.description or ()
         db_types = tuple(self.describe_type(d[1]) for d in description)
-        batches, count = [], 0
         try:
             arrow_batches = cursor.fetch_arrow_batches()
         except Exception:  # a JSON-format result (no Arrow): plain rows, limit + 1
-            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
-            truncated = limit is not None and len(rows) > limit
-            return Fetched(rows_to_arrow([d[0] for d in description], rows[:limit] if truncated
-                                         else rows), truncated, db_types)
-        for batch in arrow_batches:
-            batches.append(batch)
-            count += batch.num_rows
-            if limit is not None and count > limit:
-                break
+            return super().read(cursor, limit)
+        batches, cut = collect((b for t in arrow_batches for b in t.to_batches()),
+                               limit=limit, max_bytes=self.max_result_bytes)
         if not batches:
-            return Fetched(rows_to_arrow([d[0] for d in description], []), False, db_types)
-        table = pa.concat_tables(batches)
-        truncated = limit is not None and table.num_rows > limit
-        return Fetched(table.slice(0, limit) if truncated else table, truncated, db_types)
+            return Fetched(rows_to_arrow([d[0] for d in description], []), cut is not None,
+                           db_types, cut)
+        table = pa.Table.from_batches(batches)
+        table = table if limit is None else table.slice(0, limit)
+        return Fetched(table, cut is not None, db_types, cut)
 
     def describe_type(self, type_code: Any) -> str:
         from snowflake.connector.constants import FIELD_ID_TO_NAME

@@ -28,6 +28,8 @@ DENIED_FUNCTIONS = {
     "load_extension": SIDE_EFFECTS, "readfile": FILES, "writefile": FILES, "edit": FILES,
     "fsdir": FILES, "zipfile": FILES, "fts3_tokenizer": SIDE_EFFECTS,
 }
+MAX_VALUE_BYTES = 128 * 1024 ** 2
+HEAP_LIMIT_BYTES = 1024 ** 3  # SQLite's own allocations, process-wide (shared by every file)
 EXACT_COUNT_MAX_TABLES = 200  # small embedded files: exact counts are cheap and more useful
 
 
@@ -117,8 +119,14 @@ class SQLite(FileConnector):
 
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """query_only refuses writes; a progress-handler deadline stands in for a timeout."""
+        import sqlite3
+
         raw = cursor.connection
         raw.execute("PRAGMA query_only = ON")
+        # no single value past the byte cap: a huge printf()/replace() fails at once instead of
+        # running inside one C call, where the progress handler can't stop it
+        raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.max_result_bytes or MAX_VALUE_BYTES)
+        raw.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
         deadline = time.monotonic() + timeout_s
         raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
         return lambda: raw.set_progress_handler(None, 0)

@@ -24,8 +24,7 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
              f"{result.elapsed_ms:,.0f} ms"]
     st.markdown(" · ".join(facts))
     if result.truncated:
-        st.warning(f"Showing the first {result.row_count:,} rows: the result was cut at the row "
-                   "limit. Aggregate or filter to see everything.", icon=":material/content_cut:")
+        st.warning(result.truncation_note, icon=":material/content_cut:")
     if result.row_count == 0:
         st.info("The query ran and returned no rows.", icon=":material/inbox:")
         return

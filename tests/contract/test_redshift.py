@@ -65,7 +65,7 @@ def test_catalog_reads_the_standin_views_not_pg_class(backend):
                           "table_type::text, NULL::text AS remarks FROM information_schema.tables "
                           "WHERE table_schema <> 'redshift_sim' AND table_name <> 'orders'"))
     engine.dispose()
-    names = {t["name"] for t in backend.connector.read_catalog(include=["public"])}
+    names = {t.name for t in backend.connector.read_catalog(include=["public"])}
     assert names == {"customers", "customer_orders"}
 
 
