@@ -48,6 +48,9 @@ def check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str
     cls = dialect_class(dialect)
     dialect = cls.dialect if cls is not None else str(dialect).lower()
     policy = policy if policy is not None else sql_policy(dialect)
+    refusal = policy.text_refusal(sql)
+    if refusal:
+        raise UnsafeSQL(refusal, sql=sql)
     cleaned = clean_sql(sql, dialect)
     tokens = _tokenize(cleaned, dialect, sql)
     _check_statement_count(tokens, sql)

@@ -103,6 +103,14 @@ def test_a_dialect_no_connector_declares_refuses_every_function_call(sql):
     assert check_sql("SELECT a, b FROM t WHERE a > 1", "tsql") == "SELECT a, b FROM t WHERE a > 1"
 
 
+@pytest.mark.parametrize("sql", ["SELECT 1 /*! , load_file('/etc/passwd') */ FROM dual",
+                                 "SELECT 1 /*M!100000 , sleep(5) */", "SELECT /*+ SET_VAR(x=1) */ 1"])
+def test_mysql_executable_comments_are_refused_by_the_guard(sql):
+    with pytest.raises(UnsafeSQL, match="Executable comments"):
+        check_sql(sql, "mysql")
+    assert check_sql("SELECT 1 /* a plain comment */ FROM dual", "mysql")
+
+
 def test_a_dialect_sqlglot_does_not_know_is_refused():
     with pytest.raises(UnsafeSQL, match="no database here speaks that dialect"):
         check_sql("SELECT 1", "cobol")

@@ -80,7 +80,9 @@ class MySQL(Connector):
     system_schemas = SYSTEM_SCHEMAS
     # Every capability holds: InnoDB row estimates come from information_schema.tables.table_rows.
     capabilities = Capabilities()
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, refused_patterns=((
+        _EXECUTABLE_COMMENT.pattern, "Executable comments (/*! ... */, /*M! ... */, /*+ ... */) "
+        "are not allowed: MySQL runs their contents, which cannot be checked."),))
     agent_rules = AgentRules(
         "MySQL / MariaDB", "identifiers in backticks (`order items`); strings in single quotes",
         "DATE_FORMAT(d, '%Y-%m'), YEAR(d), MONTH(d), CURDATE(), NOW(), "

@@ -50,6 +50,16 @@ class SQLPolicy:
     denied_functions: Mapping[str, str] = field(default_factory=dict)
     file_path_tables: bool = False
     known: bool = True  # False: a dialect no connector declares; every function call is refused
+    # (regex, refusal) checked on the raw text before parsing: syntax the server runs but sqlglot
+    # reads as a comment (MySQL's /*! ... */)
+    refused_patterns: tuple[tuple[str, str], ...] = ()
+
+    def text_refusal(self, sql: str) -> str | None:
+        """Why raw SQL text is refused outright, or None."""
+        import re
+
+        return next((why for pattern, why in self.refused_patterns
+                     if re.search(pattern, sql, re.IGNORECASE)), None)
 
     def function_reason(self, name: str) -> str | None:
         """Why a call to `name` is refused, or None when it may run."""
