@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 
 import streamlit as st
 
-from olympus.connectors import REGISTRY, Connector, connector_class
+from olympus.connectors import Connector, supported_types
 from olympus.errors import ConfigError, OlympusError
 
 KEEP_SECRET = "Saved — leave blank to keep it"
@@ -14,15 +14,8 @@ CLEAR = "_clear_secrets"  # raw-values key: saved secrets the user ticked for re
 
 
 def available_types() -> list[str]:
-    """Types whose driver module imports here (a missing driver only hides its own type)."""
-    found = []
-    for type_ in REGISTRY:
-        try:
-            connector_class(type_)
-        except Exception:  # module or driver not installed
-            continue
-        found.append(type_)
-    return found
+    """Every registered type (drivers import lazily, when a connection is first used)."""
+    return supported_types()
 
 
 def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] | None = None,
