@@ -52,8 +52,7 @@ class QueryResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": list(self.columns), "rows": self.rows(), "row_count": self.row_count,
-                "truncated": self.truncated, "truncated_by": self.truncated_by,
-                "elapsed_ms": round(self.elapsed_ms, 1),
+                "truncated": self.truncated, "elapsed_ms": round(self.elapsed_ms, 1),
                 "sql": self.sql}
 
 
