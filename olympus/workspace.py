@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping
 from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
+from olympus.connectors.duckdb import DuckDB
 from olympus.errors import OlympusError, UnsafeSQL, map_error
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 DEMO_NAME = "Demo"
 DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo once
 DEMO_MARK = "demo:{id}"  # owner flag: this connection is the managed demo (kept across renames)
-DEMO_TYPE = "duckdb"
+DEMO_TYPE = DuckDB.type  # the demo is an embedded DuckDB file
 
 # (owner, connection_id, version, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
