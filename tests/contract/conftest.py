@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import pytest
@@ -15,8 +14,10 @@ from sqlalchemy.engine import make_url
 
 from olympus.connectors import create_connector
 from olympus.connectors.base import Connector
-from olympus.errors import OlympusError
+from olympus.connectors.traits import Capabilities
+from olympus.errors import PermissionDenied
 from tests.contract import schema
+from tests.contract.gaps import Gap, expected, gap_table
 from tests.services import free_port, unavailable
 
 BACKENDS = ("postgresql", "redshift", "snowflake", "bigquery", "duckdb", "sqlite", "mysql")
@@ -31,7 +32,7 @@ class Backend:
     connector: Connector
     database: str  # what test() must report as the database/project
     slow_sql: str | None  # a query that runs well past 1 s
-    gaps: dict[str, str] = field(default_factory=dict)  # capability -> why it can't be proven here
+    gaps: tuple[Gap, ...] | dict[str, Gap] = ()  # what this environment can't prove
     table_prefix: str = ""  # BigQuery: "dataset."; elsewhere unqualified names resolve
     schema: str | None = None  # where the fixture tables live in the catalog
     wrong_password: Callable[[], Connector] | None = None  # None: the engine has no passwords
@@ -39,23 +40,24 @@ class Backend:
     refused_message: str | None = "Unable to connect. Check host/port."
     make: Callable[..., Connector] | None = None  # build another connector with extra params
 
+    def __post_init__(self) -> None:
+        self.gaps = gap_table(self.gaps)
+        restated = [g for g in self.gaps if self.capabilities.as_dict().get(g) is False]
+        assert not restated, (f"{self.name}: gaps {restated} restate what the connector class "
+                              "already declares absent (capabilities); remove them")
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the connector class says the database has: absences are asserted, not gaps."""
+        return type(self.connector).capabilities
+
     def t(self, table: str) -> str:
         return f"{self.table_prefix}{table}"
 
-    @contextmanager
     def gap(self, capability: str):
-        """Around the assertions of one capability: with a declared gap they must fail (then the
-        test xfails with the reason); if they pass, the gap is gone and the test fails (strict)."""
-        if capability not in self.gaps:
-            yield
-            return
-        try:
-            yield
-        except (AssertionError, pytest.fail.Exception, OlympusError) as exc:
-            pytest.xfail(f"{self.name} gap '{capability}': {self.gaps[capability]} "
-                         f"({type(exc).__name__})")
-        pytest.fail(f"{self.name}: declared gap '{capability}' no longer fails; remove it "
-                    f"from the backend's gaps ({self.gaps[capability]})")
+        """Around the checks of one capability: a declared gap must fail exactly as declared
+        (then the test xfails); see tests/contract/gaps.py."""
+        return expected(self.name, capability, self.gaps.get(capability))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -143,13 +145,17 @@ def _redshift(request) -> Backend:
 
 # --- Snowflake (fakesnow server) ---------------------------------------------------------------
 
-FAKESNOW_GAPS = {
-    "timeout": "fakesnow implements neither STATEMENT_TIMEOUT_IN_SECONDS nor query abort",
-    "wrong_password": "fakesnow accepts any user/password",
-    "foreign_keys": "fakesnow has no SHOW IMPORTED KEYS IN DATABASE, and IN SCHEMA returns the "
-                    "primary keys with empty pk_* columns",
-    "column_comments": "fakesnow drops inline column COMMENT and ALTER COLUMN ... COMMENT",
-}
+FAKESNOW_GAPS = (
+    Gap("statement_timeout", raises=pytest.fail.Exception, match=r"DID NOT RAISE",
+        why="fakesnow implements neither STATEMENT_TIMEOUT_IN_SECONDS nor query abort"),
+    Gap("passwords", raises=AssertionError, match=r"^a wrong credential connected",
+        why="fakesnow accepts any user/password"),
+    Gap("foreign_keys", raises=AssertionError, match=r"^foreign keys of orders: \[\]",
+        why="fakesnow has no SHOW IMPORTED KEYS IN DATABASE, and IN SCHEMA returns the primary "
+            "keys with empty pk_* columns"),
+    Gap("column_comments", raises=AssertionError, match=r"^comment on customers\.name: None",
+        why="fakesnow drops inline column COMMENT and ALTER COLUMN ... COMMENT"),
+)
 
 
 def _snowflake(request) -> Backend:
@@ -175,22 +181,28 @@ def _snowflake(request) -> Backend:
         "snowflake", make(), database,
         # ~3 s on fakesnow: long enough to outlive a 1 s timeout if one were enforced
         slow_sql="SELECT sum(random()) FROM TABLE(GENERATOR(ROWCOUNT => 100000000))",
-        gaps=dict(FAKESNOW_GAPS), schema="PUBLIC",
+        gaps=FAKESNOW_GAPS, schema="PUBLIC",
         wrong_password=lambda: make(password="wrong-" + SECRET),
         refused=lambda: make(port=free_port(), password=SECRET), make=make)
 
 
 # --- BigQuery (bqemulator) ---------------------------------------------------------------------
 
-BQEMU_GAPS = {
-    "primary_keys": "bqemulator rejects PRIMARY KEY ... NOT ENFORCED and has no "
-                    "INFORMATION_SCHEMA.TABLE_CONSTRAINTS/KEY_COLUMN_USAGE",
-    "foreign_keys": "bqemulator rejects FOREIGN KEY ... NOT ENFORCED and has no constraint views",
-    "column_comments": "bqemulator drops column descriptions and has no COLUMN_FIELD_PATHS",
-    "row_estimates": "bqemulator has no __TABLES__ and reports numRows 0 after DML inserts",
-    "wrong_password": "the emulator endpoint uses anonymous credentials; a wrong service-account "
-                      "key is only refused by Google",
-}
+BQEMU_GAPS = (
+    Gap("primary_keys", raises=AssertionError, match=r"^primary key of customers: \[\]",
+        why="bqemulator rejects PRIMARY KEY ... NOT ENFORCED and has no "
+            "INFORMATION_SCHEMA.TABLE_CONSTRAINTS/KEY_COLUMN_USAGE"),
+    Gap("foreign_keys", raises=AssertionError, match=r"^foreign keys of orders: \[\]",
+        why="bqemulator rejects FOREIGN KEY ... NOT ENFORCED and has no constraint views"),
+    Gap("column_comments", raises=AssertionError, match=r"^comment on customers\.name: None",
+        why="bqemulator drops column descriptions and has no COLUMN_FIELD_PATHS"),
+    Gap("row_estimates", raises=AssertionError,
+        match=r"^row estimates: \{'customers': 0, 'orders': 0\}",
+        why="bqemulator has no __TABLES__ and reports numRows 0 after DML inserts"),
+    Gap("passwords", raises=AssertionError, match=r"^a wrong credential connected",
+        why="the emulator endpoint uses anonymous credentials; a wrong service-account key is "
+            "only refused by Google"),
+)
 
 
 def _bigquery(request) -> Backend:
@@ -210,7 +222,7 @@ def _bigquery(request) -> Backend:
         "bigquery", make(), project,
         slow_sql="SELECT COUNT(*) FROM UNNEST(GENERATE_ARRAY(1, 3000000)) a "
                  "CROSS JOIN UNNEST(GENERATE_ARRAY(1, 5000)) b",
-        gaps=dict(BQEMU_GAPS), table_prefix=f"{dataset}.", schema=dataset,
+        gaps=BQEMU_GAPS, table_prefix=f"{dataset}.", schema=dataset,
         wrong_password=lambda: make(credentials_json=fake_key),
         refused=lambda: make(api_endpoint=f"http://127.0.0.1:{free_port()}"), make=make)
 
@@ -233,6 +245,17 @@ def _duckdb(request) -> Backend:
         refused_message=None)
 
 
+# Comments are absent by the class's own declaration (capabilities), so they are no gap here.
+SQLITE_GAPS = (
+    Gap("temporal_types", raises=AssertionError, match=r"^signup is string",
+        why="SQLite stores dates/timestamps as text"),
+    Gap("boolean_type", raises=AssertionError, match=r"^active is int64",
+        why="SQLite stores booleans as integers"),
+    Gap("numeric_type", raises=AssertionError, match=r"^balance is int64",
+        why="SQLite's NUMERIC affinity stores 21.0 as the integer 21"),
+)
+
+
 def _sqlite(request) -> Backend:
     path = str(request.getfixturevalue("tmp_path") / "contract.sqlite")
     con = sqlite3.connect(path)
@@ -244,18 +267,20 @@ def _sqlite(request) -> Backend:
         "sqlite", create_connector("sqlite", {"path": path}), "contract.sqlite",
         slow_sql="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
                  "WHERE x < 1000000000) SELECT count(*) FROM c",
-        gaps={"table_comments": "SQLite has no COMMENT ON",
-              "column_comments": "SQLite has no COMMENT ON",
-              "temporal_types": "SQLite stores dates/timestamps as text",
-              "boolean_type": "SQLite stores booleans as integers",
-              "numeric_type": "SQLite's NUMERIC affinity stores 21.0 as the integer 21"},
+        gaps=SQLITE_GAPS,
         schema="main", refused=lambda: create_connector("sqlite", {"path": path + ".missing"}),
         refused_message=None)
 
 
 # --- MySQL / MariaDB (mariadbd in a temp datadir) ------------------------------------------------
 
-MYSQL_GAPS = {"boolean_type": "MySQL has no boolean type: BOOLEAN is TINYINT(1), read as integers"}
+MYSQL_GAPS = (
+    Gap("boolean_type", raises=AssertionError, match=r"^active is int",
+        why="MySQL has no boolean type: BOOLEAN is TINYINT(1), read as integers"),
+    Gap("read_only_session", raises=PermissionDenied, match=r"^You don't have permission",
+        why="the contract's reader may only SELECT, so the privilege check refuses a write before "
+            "the read-only transaction can; test_mysql proves the session with the admin user"),
+)
 
 
 def _mysql(request) -> Backend:
@@ -281,7 +306,7 @@ def _mysql(request) -> Backend:
         "mysql", make(), database,
         slow_sql="SELECT count(*) FROM information_schema.columns a, "
                  "information_schema.columns b, information_schema.columns c",
-        gaps=dict(MYSQL_GAPS), schema=database,
+        gaps=MYSQL_GAPS, schema=database,
         wrong_password=lambda: make(password="wrong-" + SECRET),
         refused=lambda: make(port=free_port()), make=make)
 
