@@ -4,7 +4,6 @@ and the bare pg_catalog queries, side by side on one generated database (2,000 t
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import tempfile
 import time
@@ -81,7 +80,7 @@ def olympus_contenders(url: str, check, repeat: int) -> list[Contender]:
     ]
 
 
-def _introspect_fresh(url: str) -> dict:
+def _introspect_fresh(url: str):
     from olympus.catalog import introspect
     from olympus.connectors import create_connector
 
@@ -150,7 +149,7 @@ def bare_contender(url: str, queries: tuple[str, ...], name: str, note: str,
                      teardown=lambda c: c.close(), note=note, repeat=repeat)
 
 
-def cache_contenders(snapshot: dict) -> tuple[list[Contender], Callable[[], None]]:
+def cache_contenders(snapshot) -> tuple[list[Contender], Callable[[], None]]:
     """In-memory hit, and a cold process cache that loads from Olympus's real store (SQLite)."""
     from olympus.catalog import CacheKey, CatalogCache
     from olympus.config import Settings
@@ -167,7 +166,7 @@ def cache_contenders(snapshot: dict) -> tuple[list[Contender], Callable[[], None
 
     def hit(cache):
         out = cache.get(key, None)  # a miss would need the connector and raise: hits only
-        assert len(out["tables"]) == len(snapshot["tables"])
+        assert len(out.tables) == len(snapshot.tables)
         return out
 
     def cold():
@@ -180,9 +179,10 @@ def cache_contenders(snapshot: dict) -> tuple[list[Contender], Callable[[], None
     return [
         Contender("CatalogCache.get() in-memory hit", lambda _: hit(memory), repeat=50,
                   note="per-process TTL cache (what every page view after the first gets)"),
-        Contender("CatalogCache.get() from the store (SQLite + json.loads)", hit, setup=cold,
+        Contender("CatalogCache.get() from the store (SQLite + orjson)", hit, setup=cold,
                   repeat=10, note="process cache cold, e.g. after a restart; "
-                  f"{len(json.dumps(snapshot)) / 1e6:.1f} MB snapshot"),
+                  f"{len(snapshot.to_json()) / 1e6:.1f} MB snapshot; columns decoded on first "
+                  "use (benchmarks/catalog_load.py)"),
     ], close
 
 
@@ -210,15 +210,15 @@ def run_scale(base_url: str, tables: int, repeat: int, sqldb_budget_s: float) ->
 
 
 def snapshot_check(tables: int, schemas: set[str]):
-    def check(snapshot: dict) -> None:
-        ours = [t for t in snapshot["tables"] if t["schema"] in schemas]
+    def check(catalog) -> None:
+        ours = [t for t in catalog.tables if t.schema in schemas]
         assert len(ours) == tables, (len(ours), tables)
-        assert sum(len(t["columns"]) for t in ours) == tables * COLUMNS_PER_TABLE
-        assert all(t["primary_key"] == ["id"] and t["description"] for t in ours)
+        assert sum(len(t.columns) for t in ours) == tables * COLUMNS_PER_TABLE
+        assert all(t.primary_key == ("id",) and t.description for t in ours)
         sizes = [min(TABLES_PER_SCHEMA, tables - f) for f in range(0, tables, TABLES_PER_SCHEMA)]
         expected_fks = sum(n + len(range(4, n, 2)) for n in sizes)  # ref_a always, ref_b even i>=4
-        assert sum(len(t["foreign_keys"]) for t in ours) == expected_fks
-        assert all(c["description"] for t in ours for c in t["columns"])
+        assert sum(len(t.foreign_keys) for t in ours) == expected_fks
+        assert all(c.description for t in ours for c in t.columns)
     return check
 
 

@@ -14,6 +14,7 @@ from benchmarks.bird_catalog import merged_snapshot, bird_questions
 from benchmarks.langchain_baseline import full_schema_prompts
 from olympus.agent.context import SchemaIndex
 from olympus.agent.tokens import count_tokens
+from olympus.catalog import Catalog
 
 BUDGETS = (2000, 4000, 8000)
 COMMAND = ".venv/bin/python -m benchmarks.retrieval"  # + TIKTOKEN_CACHE_DIR=<dir with o200k_base> for the exact-token check
@@ -71,11 +72,12 @@ def exact_ratio(index: SchemaIndex, items) -> str:
 def main() -> None:
     """Build, measure, print and write the markdown report."""
     snapshot = merged_snapshot()
+    catalog = Catalog.from_dict(snapshot)
     started = time.perf_counter()
-    index = SchemaIndex.from_snapshot(snapshot)
+    index = SchemaIndex(catalog)
     build_s = time.perf_counter() - started
     items = bird_questions()
-    per_schema = {db: SchemaIndex([t for t in snapshot["tables"] if t["schema"] == db])
+    per_schema = {db: SchemaIndex(catalog.search(schema=db))
                   for db in {i["db_id"] for i in items}}
     rows = []
     for evidence in (True, False):

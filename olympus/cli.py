@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("name")
     schema.add_argument("--refresh", action="store_true", help="re-read the catalog now")
     schema.add_argument("--json", action="store_true", help="print the catalog snapshot")
+    schema.add_argument("--search", metavar="TEXT", default="",
+                        help="only tables whose name or description contains TEXT")
 
     sql = commands.add_parser("sql", help="run one read-only query")
     sql.add_argument("name")
@@ -219,16 +221,17 @@ def cmd_schema(args, ws) -> int:
     def progress(message: str, fraction: float) -> None:
         print(f"{message}… {int(fraction * 100)}%", file=sys.stderr, flush=True)
 
-    snapshot = ws.schema(args.name, refresh=args.refresh, progress=progress)
-    if args.json:
-        print(json.dumps(snapshot, default=str))
+    catalog = ws.schema(args.name, refresh=args.refresh, progress=progress)
+    if args.json:  # the FEAT-001 snapshot, as the store keeps it
+        sys.stdout.write(catalog.to_json().decode() + "\n")
         return 0
-    rows = [[f"{t['schema']}.{t['name']}", t.get("kind") or "",
-             "" if t.get("row_count_estimate") is None else str(t["row_count_estimate"]),
-             str(len(t.get("columns", []))), (t.get("description") or "")[:60]]
-            for t in snapshot.get("tables", [])]
+    tables = catalog.search(args.search) if args.search else catalog.tables
+    rows = [[t.qualified_name, t.kind or "",
+             "" if t.row_count_estimate is None else str(t.row_count_estimate),
+             str(len(t.columns)), (t.description or "")[:60]] for t in tables]
     print(format_table(["table", "kind", "rows (est.)", "columns", "description"], rows))
-    print(f"{len(rows)} tables, introspected {snapshot.get('introspected_at')}", file=sys.stderr)
+    print(f"{len(rows)} of {len(catalog.tables)} tables, introspected {catalog.introspected_at}",
+          file=sys.stderr)
     return 0
 
 

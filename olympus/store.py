@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 
+from olympus.catalog import Catalog
 from olympus.config import Settings
 from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
@@ -211,20 +212,22 @@ class Store:
     def touch_used(self, owner: str, id: str) -> None:
         self._set(owner, id, last_used=_now())
 
-    def save_schema(self, owner: str, id: str, snapshot: Mapping[str, Any]) -> None:
-        self._set(owner, id, schema_json=json.dumps(snapshot, default=str),
-                  introspected_at=_parse_ts(snapshot.get("introspected_at")) or _now(),
-                  table_count=len(snapshot.get("tables", [])))
+    def save_schema(self, owner: str, id: str, snapshot: "Catalog | Mapping[str, Any]") -> None:
+        """Keep the catalog as FEAT-001 JSON (orjson: compact, and fast to read back)."""
+        catalog = _catalog(snapshot)
+        self._set(owner, id, schema_json=catalog.to_json().decode(),
+                  introspected_at=_parse_ts(catalog.introspected_at) or _now(),
+                  table_count=len(catalog.tables))
 
     def forget_schema(self, owner: str, id: str) -> None:
         self._set(owner, id, schema_json=None, introspected_at=None, table_count=None)
 
-    def load_schema(self, owner: str, id: str) -> dict[str, Any] | None:
+    def load_schema(self, owner: str, id: str) -> "Catalog | None":
         query = sa.select(connections.c.schema_json).where(
             connections.c.owner == _owner(owner), connections.c.id == id)
         with self._read() as conn:
             blob = conn.execute(query).scalar()
-        return json.loads(blob) if blob else None
+        return Catalog.from_json(blob) if blob else None
 
     def log_query(self, owner: str, connection_id: str | None, *, question: str | None = None,
                   sql: str, status: str, row_count: int | None = None,
@@ -392,6 +395,11 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=timezone.utc)
+
+
+def _catalog(snapshot: "Catalog | Mapping[str, Any]") -> Catalog:
+    """A Catalog as is; a FEAT-001 dict (scripts, older callers) read into one first."""
+    return snapshot if isinstance(snapshot, Catalog) else Catalog.from_dict(snapshot)
 
 
 def _parse_ts(value: Any) -> datetime | None:

@@ -8,17 +8,17 @@ import pytest
 
 from olympus.agent.context import SchemaIndex, build_context
 from olympus.agent.tokens import count_tokens
+from olympus.catalog import Catalog, Column, ForeignKey, Reference, Table
 
 
-def _table(schema, name, columns, description=None, pk=(), fks=(), rows=None):
-    """A catalog table in olympus.catalog's snapshot shape."""
-    cols = [{"name": c, "type": t, "nullable": True, "description": d, "default": None} for c, t, d in columns]
-    keys = [{"columns": [c], "references": {"schema": schema, "table": t, "columns": [rc]}} for c, t, rc in fks]
-    return {"schema": schema, "name": name, "kind": "table", "description": description, "columns": cols,
-            "primary_key": list(pk), "foreign_keys": keys, "row_count_estimate": rows}
+def _table(schema, name, columns, description=None, pk=(), fks=(), rows=None) -> Table:
+    """A typed catalog table."""
+    cols = tuple(Column(c, t, True, d) for c, t, d in columns)
+    keys = tuple(ForeignKey((c,), Reference(schema, t, (rc,))) for c, t, rc in fks)
+    return Table(schema, name, "table", description, cols, tuple(pk), keys, rows)
 
 
-def _shop() -> dict:
+def _shop() -> Catalog:
     """A small shop with a few unrelated tables."""
     tables = [
         _table("shop", "customers", [("customer_id", "integer", None), ("fullName", "text", "Customer's full name"),
@@ -34,15 +34,15 @@ def _shop() -> dict:
         _table("hr", "vacations", [("employee_id", "integer", None), ("days", "integer", "Days of leave taken")],
                "Leave records"),
     ]
-    return {"tables": tables, "introspected_at": "2026-01-01T00:00:00+00:00"}
+    return Catalog(tuple(tables), "2026-01-01T00:00:00+00:00")
 
 
 @pytest.fixture(scope="module")
-def big() -> dict:
+def big() -> Catalog:
     """A 2,000-table catalog: BIRD's schemas plus generated business tables."""
     from benchmarks import bird_catalog as bird  # the in-repo copy under tests/data/
 
-    return bird.merged_snapshot()
+    return Catalog.from_dict(bird.merged_snapshot())
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_deterministic(big):
 
 def test_everything_fits_sends_all_tables():
     ctx = build_context(_shop(), "orders per country", dialect="postgres", budget_tokens=4000)
-    assert set(ctx.tables) == {f"{t['schema']}.{t['name']}" for t in _shop()["tables"]}
+    assert set(ctx.tables) == {t.qualified_name for t in _shop().tables}
     assert not ctx.truncated
     assert "Billing country" in ctx.text and "FK->customers.customer_id" in ctx.text
 
@@ -121,7 +121,7 @@ def test_tight_budget_trims_detail_before_tables():
 
 
 def test_identifiers_quoted_for_the_dialect():
-    snap = {"tables": [_table("s", "order", [("Academic Year", "text", None), ("user", "text", None)])]}
+    snap = Catalog((_table("s", "order", [("Academic Year", "text", None), ("user", "text", None)]),))
     assert 's."order"' in build_context(snap, "x", dialect="postgres").text
     text = build_context(snap, "x", dialect="bigquery").text
     assert "`Academic Year`" in text and "`user`" in text
@@ -130,6 +130,8 @@ def test_identifiers_quoted_for_the_dialect():
 def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="tables"):
         SchemaIndex.from_snapshot({"introspected_at": "x"})
+    as_dict = SchemaIndex.from_snapshot(_shop().to_dict())  # the FEAT-001 form is accepted too
+    assert as_dict.keys == SchemaIndex.from_snapshot(_shop()).keys
     with pytest.raises(ValueError, match="budget_tokens"):
         build_context(_shop(), "q", dialect="postgres", budget_tokens=10)
 

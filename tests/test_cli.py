@@ -98,6 +98,14 @@ def test_postgres_by_url_end_to_end(home, pg_db):
     cached = cli(home, "schema", "warehouse")
     assert "public.orders" in ok(cached).stdout and "Reading" not in cached.stderr
     assert "Reading" in ok(cli(home, "schema", "warehouse", "--refresh", "--json")).stderr
+    # the FEAT-001 shape, keys in their documented order
+    assert list(snapshot) == ["tables", "introspected_at"]
+    assert list(orders) == ["schema", "name", "kind", "description", "columns", "primary_key",
+                            "foreign_keys", "row_count_estimate"]
+    assert list(orders["columns"][0]) == ["name", "type", "nullable", "description", "default"]
+    found = ok(cli(home, "schema", "warehouse", "--search", "CUSTOMER ORD"))
+    assert "public.orders" in found.stdout
+    assert f"1 of {len(snapshot['tables'])} tables" in found.stderr
 
     sql = "select id, amount, note from orders order by id"
     data = json.loads(ok(cli(home, "sql", "warehouse", sql, "--format", "json",

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from olympus import store_db as store_module
+from olympus.catalog import Catalog
 from olympus.connectors import TestResult as Result
 from olympus.crypto import SecretKeyError, generate_key
 from olympus.errors import AuthenticationFailed, ConfigError, UnsupportedConnector
@@ -63,7 +64,9 @@ def test_round_trip(store):
     assert got.last_test_status == "ok" and got.last_test["server_version"] == "PostgreSQL 16.2"
     assert got.last_used is not None and got.table_count == 1
     assert got.introspected_at.isoformat() == "2024-05-01T10:00:00+00:00"
-    assert store.load_schema("local", record.id) == snapshot
+    loaded = store.load_schema("local", record.id)
+    assert loaded == Catalog.from_dict(snapshot) and loaded.table("public.t").kind == "table"
+    assert loaded.to_dict()["tables"][0]["name"] == "t"
 
     store.log_query("local", record.id, question="how many?", sql="select 1", status="ok",
                     row_count=1, elapsed_ms=3.2)
@@ -372,7 +375,7 @@ def test_killed_writer_leaves_a_consistent_store(tmp_path):
     ids = {r.id for r in store.list_connections("local")}
     assert set(committed) <= ids and len(ids) - len(committed) <= 1
     for connection_id in committed:
-        assert store.load_schema("local", connection_id)["tables"][199] == {"name": "t199"}
+        assert store.load_schema("local", connection_id).tables[199].name == "t199"
     index = len(committed) - 1
     assert store.connector("local", committed[-1]).params["password"] == f"pw-{index}"
     store.add("local", "after-crash", "duckdb", {"path": "/tmp/a.duckdb"})  # still writable

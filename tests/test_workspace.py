@@ -73,9 +73,9 @@ def test_schema_is_cached_in_memory_and_in_the_store(ws, pg_db, store, settings)
     ws.add_connection("pg", "postgresql", {"url": pg_db})
     calls = []
     snapshot = ws.schema("pg", progress=lambda m, f: calls.append(m))
-    table = next(t for t in snapshot["tables"] if t["name"] == "customers")
-    assert table["description"] == "People who buy things" and table["primary_key"] == ["id"]
-    assert calls and ws.get("pg").table_count == len(snapshot["tables"])
+    table = snapshot.table("customers")
+    assert table.description == "People who buy things" and table.primary_key == ("id",)
+    assert calls and ws.get("pg").table_count == len(snapshot.tables)
     calls.clear()
     assert ws.schema("pg", progress=lambda m, f: calls.append(m)) == snapshot and calls == []
     fresh = Workspace(store, "alice", settings=settings)  # a new process: read from the store

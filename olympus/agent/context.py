@@ -8,15 +8,16 @@ comments, then fewer columns on low-ranked tables) before dropping whole tables.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from olympus.agent.schema_index import Bm25, documents, neighbours, table_key
+from olympus.agent.schema_index import Bm25, documents, table_key
 from olympus.agent.schema_render import LEVELS, render_table
 from olympus.agent.schema_terms import terms
 from olympus.agent.tokens import count_tokens
+from olympus.catalog import Catalog, Table, catalog_of
 
 HISTORY_WEIGHT, HISTORY_DECAY = 0.6, 0.7  # last earlier question, then each older one
 FK_TOP, FK_DECAY = 8, 0.6  # neighbours of this many top hits inherit this share of their score
@@ -42,29 +43,29 @@ class SchemaContext:
 
 
 class SchemaIndex:
-    """Retrieval index for one catalog snapshot; build once, ask many questions."""
+    """Retrieval index for one catalog; build once, ask many questions."""
 
-    def __init__(self, tables: Sequence[dict]):
-        self.tables = tuple(tables)
+    def __init__(self, tables: Catalog | Sequence[Table]):
+        self.catalog = catalog_of(tables)
+        self.tables = self.catalog.tables
         self.keys = tuple(table_key(t) for t in self.tables)
         self.index_of = {k: i for i, k in enumerate(self.keys)}
         docs = documents(self.tables)
         self.bm25 = Bm25(docs)
-        self.schemas = sorted({t["schema"] for t in self.tables})
+        self.schemas = self.catalog.schemas
         schema_of = {name: n for n, name in enumerate(self.schemas)}
-        self.schema_ids = np.array([schema_of[t["schema"]] for t in self.tables], dtype=np.int32)
+        self.schema_ids = np.array([schema_of[t.schema] for t in self.tables], dtype=np.int32)
         self.schema_bm25 = Bm25(_merge(docs, self.schema_ids, len(self.schemas)))
-        self.column_sets = tuple(frozenset(c["name"].lower() for c in t.get("columns", ())) for t in self.tables)
-        self.adjacent = neighbours(self.tables, self.index_of)
+        self.column_sets = tuple(frozenset(c.name.lower() for c in t.columns) for t in self.tables)
+        self.adjacent = self.catalog.adjacency
         self._costs: dict[tuple[int, int, str], int] = {}
 
     @classmethod
-    def from_snapshot(cls, snapshot: dict) -> SchemaIndex:
-        """Index a catalog snapshot (the JSON shape produced by olympus.catalog)."""
-        tables = snapshot.get("tables")
-        if not isinstance(tables, list):
-            raise ValueError("catalog snapshot has no 'tables' list; refresh the catalog and retry")
-        return cls(tables)
+    def from_snapshot(cls, snapshot: Catalog | Mapping) -> SchemaIndex:
+        """Index a Catalog (or its FEAT-001 dict form; ValueError when it is neither)."""
+        if isinstance(snapshot, Catalog):
+            return cls(snapshot)
+        return cls(Catalog.from_dict(snapshot))
 
     def scores(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
         """Relevance of every table: BM25 plus schema fit, copies demoted, then FK neighbours."""
@@ -174,7 +175,7 @@ class SchemaIndex:
                              total_tables=len(self.tables))
 
 
-def build_context(snapshot: dict, question: str, *, dialect: str, budget_tokens: int = 4000,
+def build_context(snapshot: Catalog | Mapping, question: str, *, dialect: str, budget_tokens: int = 4000,
                   pinned: Iterable[str] = (), dropped: Iterable[str] = (),
                   history: Sequence[str] = ()) -> SchemaContext:
     """One-off convenience: index the snapshot and build the context (cache the index instead)."""
@@ -207,10 +208,10 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _matching(table: dict, wanted: set[str]) -> frozenset[str]:
+def _matching(table: Table, wanted: set[str]) -> frozenset[str]:
     """Columns whose name or comment shares a word with the question."""
-    return frozenset(c["name"] for c in table.get("columns", ())
-                     if wanted.intersection(terms(c["name"])) or wanted.intersection(terms(c.get("description"))))
+    return frozenset(c.name for c in table.columns
+                     if wanted.intersection(terms(c.name)) or wanted.intersection(terms(c.description)))
 
 
 def _header_cost(shown: int, total: int) -> int:

@@ -210,7 +210,7 @@ class AgentRun:
         if self.expose:
             return text
         names = {p for key in self.index.keys for p in (key, *key.split("."))}
-        names |= {c["name"] for t in self.index.tables for c in t.get("columns", ())}
+        names |= {c.name for t in self.index.tables for c in t.columns}
         return scrub(text, names, sql)
 
     def result_note(self, result: "QueryResult") -> str:

@@ -1,4 +1,4 @@
-"""Lexical (BM25) index over a catalog snapshot: table names, column names and comments."""
+"""Lexical (BM25) index over a catalog: table names, column names and comments."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from olympus.agent.schema_terms import split_compound, terms
+from olympus.catalog_model import Table
 
 # Field weights: a word in a table name says more than one buried in a column comment.
 W_TABLE, W_SCHEMA, W_TABLE_NOTE, W_COLUMN, W_COLUMN_NOTE = 3.0, 1.0, 1.0, 1.5, 0.5
@@ -16,23 +17,23 @@ COMPOUND_SHARE = 0.5  # weight of each half of a split compound identifier
 K1, B = 1.2, 0.75
 
 
-def table_key(table: dict) -> str:
+def table_key(table: Table) -> str:
     """The 'schema.table' key used everywhere in the agent."""
-    return f"{table['schema']}.{table['name']}"
+    return f"{table.schema}.{table.name}"
 
 
-def _fields(table: dict) -> list[tuple[str | None, float, bool]]:
+def _fields(table: Table) -> list[tuple[str | None, float, bool]]:
     """(text, weight, is_identifier) for every part of a table that can match a question."""
     out: list[tuple[str | None, float, bool]] = [
-        (table["name"], W_TABLE, True), (table["schema"], W_SCHEMA, True),
-        (table.get("description"), W_TABLE_NOTE, False)]
-    for col in table.get("columns", ()):
-        out.append((col["name"], W_COLUMN, True))
-        out.append((col.get("description"), W_COLUMN_NOTE, False))
+        (table.name, W_TABLE, True), (table.schema, W_SCHEMA, True),
+        (table.description, W_TABLE_NOTE, False)]
+    for col in table.columns:
+        out.append((col.name, W_COLUMN, True))
+        out.append((col.description, W_COLUMN_NOTE, False))
     return out
 
 
-def documents(tables: Sequence[dict]) -> list[Counter]:
+def documents(tables: Sequence[Table]) -> list[Counter]:
     """Weighted term frequencies per table, with compound identifiers split into known words."""
     raw = [[(terms(text), w, ident) for text, w, ident in _fields(t)] for t in tables]
     vocab = {term for doc in raw for field, _, _ in doc for term in field}
@@ -77,16 +78,3 @@ class Bm25:
             if hit is not None:
                 out[hit[0]] += weight * hit[1]
         return out
-
-
-def neighbours(tables: Sequence[dict], index_of: dict[str, int]) -> list[tuple[int, ...]]:
-    """Foreign-key neighbours of each table, in both directions."""
-    adj: list[set[int]] = [set() for _ in tables]
-    for i, table in enumerate(tables):
-        for fk in table.get("foreign_keys", ()):
-            ref = fk["references"]
-            j = index_of.get(f"{ref.get('schema') or table['schema']}.{ref['table']}")
-            if j is not None and j != i:
-                adj[i].add(j)
-                adj[j].add(i)
-    return [tuple(sorted(a)) for a in adj]

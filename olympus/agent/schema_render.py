@@ -7,6 +7,8 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from olympus.catalog_model import Column, Table
+
 # Detail levels, richest first: (table comment chars, column comment chars, all columns?).
 LEVELS = ((200, 100, True), (100, 40, True), (60, 0, True), (60, 0, False))
 TRIMMED_KEEP = 6  # non-key, non-matching columns kept at the trimmed level
@@ -41,61 +43,59 @@ def shorten(text: str | None, limit: int) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def table_header(table: dict, dialect: str, limit: int) -> str:
+def table_header(table: Table, dialect: str, limit: int) -> str:
     """`schema.table (~rows) -- comment`."""
-    name = f"{quote(table['schema'], dialect)}.{quote(table['name'], dialect)}"
-    if table.get("kind") == "view":
+    name = f"{quote(table.schema, dialect)}.{quote(table.name, dialect)}"
+    if table.kind == "view":
         name += " view"
-    rows = table.get("row_count_estimate")
-    if rows is not None:
-        name += f" (~{rows:,} rows)"
-    note = shorten(table.get("description"), limit)
+    if table.row_count_estimate is not None:
+        name += f" (~{table.row_count_estimate:,} rows)"
+    note = shorten(table.description, limit)
     return f"{name} -- {note}" if note else name
 
 
-def column_line(table: dict, column: dict, fk_targets: dict[str, str], dialect: str, limit: int) -> str:
+def column_line(table: Table, column: Column, fk_targets: dict[str, str], dialect: str,
+                limit: int) -> str:
     """`  col TYPE [PK] [FK->t.col] -- comment`."""
-    parts = [f"  {quote(column['name'], dialect)}", str(column.get("type") or "").lower()]
-    if column["name"] in table.get("primary_key", ()):
+    parts = [f"  {quote(column.name, dialect)}", str(column.type or "").lower()]
+    if column.name in table.primary_key:
         parts.append("PK")
-    if column["name"] in fk_targets:
-        parts.append(f"FK->{fk_targets[column['name']]}")
-    note = shorten(column.get("description"), limit)
+    if column.name in fk_targets:
+        parts.append(f"FK->{fk_targets[column.name]}")
+    note = shorten(column.description, limit)
     line = " ".join(p for p in parts if p)
     return f"{line} -- {note}" if note else line
 
 
-def fk_targets(table: dict, dialect: str) -> dict[str, str]:
+def fk_targets(table: Table, dialect: str) -> dict[str, str]:
     """Column -> 'table.col' (or 'schema.table.col' across schemas) for single-column FKs."""
     out: dict[str, str] = {}
-    for fk in table.get("foreign_keys", ()):
-        ref = fk["references"]
-        target = quote(ref["table"], dialect)
-        if ref.get("schema") and ref["schema"] != table["schema"]:
-            target = f"{quote(ref['schema'], dialect)}.{target}"
-        for col, ref_col in zip(fk["columns"], ref["columns"]):
-            out[col] = f"{target}.{quote(ref_col, dialect)}"
+    for col, (schema, ref_table, ref_col) in table.fk_targets().items():
+        target = quote(ref_table, dialect)
+        if schema != table.schema:
+            target = f"{quote(schema, dialect)}.{target}"
+        out[col] = f"{target}.{quote(ref_col, dialect)}"
     return out
 
 
-def render_table(table: dict, level: int, dialect: str, wanted: frozenset[str] = frozenset()) -> str:
+def render_table(table: Table, level: int, dialect: str, wanted: frozenset[str] = frozenset()) -> str:
     """One table at a detail level; `wanted` columns survive trimming at the last level."""
     table_chars, col_chars, all_columns = LEVELS[level]
     targets = fk_targets(table, dialect)
-    columns = table.get("columns", ())
+    columns = tuple(table.columns)
     if not all_columns:
         columns = _trimmed(table, targets, wanted)
     lines = [table_header(table, dialect, table_chars)]
     lines += [column_line(table, c, targets, dialect, col_chars) for c in columns]
-    hidden = len(table.get("columns", ())) - len(columns)
+    hidden = len(table.columns) - len(columns)
     if hidden:
         lines.append(f"  … {hidden} more columns")
     return "\n".join(lines)
 
 
-def _trimmed(table: dict, targets: dict[str, str], wanted: frozenset[str]) -> list[dict]:
+def _trimmed(table: Table, targets: dict[str, str], wanted: frozenset[str]) -> tuple[Column, ...]:
     """Keys and question-matching columns first, then the first few others, in table order."""
-    keys = set(table.get("primary_key", ())) | set(targets) | set(wanted)
-    others = [c["name"] for c in table.get("columns", ()) if c["name"] not in keys][:TRIMMED_KEEP]
+    keys = set(table.primary_key) | set(targets) | set(wanted)
+    others = [c.name for c in table.columns if c.name not in keys][:TRIMMED_KEEP]
     keep = keys | set(others)
-    return [c for c in table.get("columns", ()) if c["name"] in keep]
+    return tuple(c for c in table.columns if c.name in keep)

@@ -1,4 +1,4 @@
-"""The model's tools: catalog look-ups from the cached snapshot (never the live database) and run_sql.
+"""The model's tools: catalog look-ups from the cached Catalog (never the live database) and run_sql.
 
 run_sql is only declared here; the agent loop executes it through Workspace.run_sql (guard, read-only
 session, row limit, timeout, query log). sample_rows exists only when the connection allows data
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
-from olympus.agent.schema_render import quote, render_table, shorten
+from olympus.agent.schema_render import render_table, shorten
 
 if TYPE_CHECKING:
     from olympus.agent.context import SchemaIndex
@@ -54,7 +54,7 @@ def tool_specs(*, expose_data: bool) -> list[dict]:
 
 
 class Toolbox:
-    """Executes the catalog tools for one connection's snapshot; returns text for a ToolMessage."""
+    """Executes the catalog tools for one connection's catalog; returns text for a ToolMessage."""
 
     def __init__(self, index: "SchemaIndex", dialect: str, *,
                  sample: Callable[[str], list[list[Any]] | tuple[list[str], list]] | None = None):
@@ -84,7 +84,7 @@ class Toolbox:
 
     def list_tables(self, schema: str | None = None, offset: int = 0) -> str:
         rows = [i for i, t in enumerate(self.index.tables)
-                if schema is None or t["schema"].lower() == str(schema).lower()]
+                if schema is None or t.schema.lower() == str(schema).lower()]
         offset = max(int(offset or 0), 0)
         page = rows[offset:offset + LIST_PAGE]
         if not page:
@@ -117,20 +117,12 @@ class Toolbox:
         return json.dumps({"columns": columns, "rows": cap_rows(rows)}, default=str)
 
     def sample_sql(self, i: int) -> str:
-        t = self.index.tables[i]
-        return (f"SELECT * FROM {quote(t['schema'], self.dialect)}.{quote(t['name'], self.dialect)}"
-                f" LIMIT {SAMPLE_ROWS}")
+        return self.index.tables[i].preview_sql(self.dialect, SAMPLE_ROWS)
 
     def find(self, name: str) -> int | None:
-        """'schema.table', a bare table name, or either in another case."""
-        name = str(name).strip().replace('"', "").replace("`", "")
-        if name in self.index.index_of:
-            return self.index.index_of[name]
-        low = name.lower()
-        for i, key in enumerate(self.index.keys):
-            if key.lower() == low or key.lower().rsplit(".", 1)[-1] == low:
-                return i
-        return None
+        """'schema.table', a bare table name, quoted or not, in any case (Catalog.table)."""
+        table = self.index.catalog.table(str(name))
+        return None if table is None else self.index.catalog.index_of(table)
 
     def _seen(self, i: int) -> None:
         key = self.index.keys[i]
@@ -139,8 +131,8 @@ class Toolbox:
 
     def _line(self, i: int) -> str:
         t = self.index.tables[i]
-        note = shorten(t.get("description"), 80)
-        cols = ", ".join(c["name"] for c in t.get("columns", ())[:12])
+        note = shorten(t.description, 80)
+        cols = ", ".join(c.name for c in t.columns[:12])
         return f"{self.index.keys[i]} ({cols}){f' -- {note}' if note else ''}"
 
     def _similar(self, name: str) -> str:

@@ -25,7 +25,7 @@ def controls(ws, record, last_sent: tuple[str, ...]) -> None:
         snap = resources.snapshot(ws, record)
     except Exception:  # no schema yet: the agent will report the real problem when asked
         return
-    keys = sorted(f"{t['schema']}.{t['name']}" for t in snap.get("tables", []))
+    keys = sorted(t.qualified_name for t in snap.tables)
     label = (f"Tables sent to the LLM: {len(last_sent)} of {len(keys)}" if last_sent
              else f"Tables for the LLM ({len(keys)} in this connection)")
     with st.expander(label, icon=":material/table_chart:"):

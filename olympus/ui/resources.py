@@ -1,4 +1,4 @@
-"""Cached resources, always keyed by owner: the store, pooled connectors and schema snapshots.
+"""Cached resources, always keyed by owner: the store, pooled connectors and schema catalogs.
 
 Rules that keep one user's data away from another (streamlit#7709 / #14077):
 - every cache key starts with the owner, and the owner comes from the server side (settings, or
@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from olympus.catalog import Catalog
 from olympus.config import Settings
 from olympus.connectors import Connector
 from olympus.store import ConnectionRecord, Store
@@ -122,45 +123,25 @@ def workspace(config: Settings | None = None, owner: str | None = None) -> Works
                      shared=_shared(config.store_url, str(config.home), digest, the_store, config))
 
 
-# ---- schema snapshots -----------------------------------------------------------------------
+# ---- schema catalogs ------------------------------------------------------------------------
 def _stamp(record: ConnectionRecord) -> str:
     return record.introspected_at.isoformat() if record.introspected_at else ""
 
 
-@st.cache_data(ttl=SCHEMA_TTL_S, max_entries=64, show_spinner=False)
-def _snapshot(owner: str, connection_id: str, introspected_at: str,
-              _ws: Workspace) -> dict[str, Any]:
+# cache_resource, not cache_data: a Catalog is immutable, so every session of its owner may share
+# the one object (no pickle round trip of 10^5 columns per rerun); the owner is in the key.
+@st.cache_resource(ttl=SCHEMA_TTL_S, max_entries=64, show_spinner=False)
+def _snapshot(owner: str, connection_id: str, introspected_at: str, _ws: Workspace) -> Catalog:
     return _ws.schema(connection_id)
 
 
-def snapshot(ws: Workspace, record: ConnectionRecord) -> dict[str, Any]:
-    """The schema snapshot, read through st.cache_data keyed by owner + id + introspected_at."""
+def snapshot(ws: Workspace, record: ConnectionRecord) -> Catalog:
+    """The schema catalog, cached per owner + id + introspected_at."""
     if not record.introspected_at:  # first look: introspect, then later runs hit the cache
         return ws.schema(record.id)
     return _snapshot(ws.owner, record.id, _stamp(record), ws)
 
 
-@st.cache_data(ttl=SCHEMA_TTL_S, max_entries=64, show_spinner=False)
-def _table_index(owner: str, connection_id: str, introspected_at: str, _snap: dict):
-    import pandas as pd
-
-    rows = [{"schema": t["schema"], "table": t["name"], "kind": t.get("kind") or "table",
-             "columns": len(t.get("columns", [])), "rows": t.get("row_count_estimate"),
-             "description": (t.get("description") or "").strip(),
-             "_cols": " ".join(c["name"].lower() for c in t.get("columns", []))}
-            for t in _snap.get("tables", [])]
-    frame = pd.DataFrame(rows, columns=["schema", "table", "kind", "columns", "rows",
-                                        "description", "_cols"])
-    return frame.sort_values(["schema", "table"], ignore_index=True)
-
-
-def table_index(ws: Workspace, record: ConnectionRecord, snap: dict):
-    """One row per table (for search and paging), cached like the snapshot it comes from."""
-    stamp = snap.get("introspected_at") or _stamp(record)
-    return _table_index(ws.owner, record.id, stamp, snap)
-
-
 def forget_schema_cache() -> None:
-    """After a refresh: the next read builds from the new snapshot."""
+    """After a refresh: the next read builds from the new catalog."""
     _snapshot.clear()
-    _table_index.clear()

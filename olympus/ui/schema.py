@@ -7,7 +7,9 @@ from typing import Any
 
 import streamlit as st
 
+from olympus.catalog import Catalog, Table
 from olympus.connectors import connector_class
+from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import resources, state, widgets
 from olympus.ui.widgets import ICONS
@@ -45,10 +47,10 @@ def render() -> None:
     browse(ws, record, snap)
 
 
-def _when(snap: dict) -> str:
+def _when(snap: Catalog) -> str:
     from datetime import datetime
 
-    raw = snap.get("introspected_at")
+    raw = snap.introspected_at
     try:
         moment = datetime.fromisoformat(raw)
     except (TypeError, ValueError):
@@ -70,12 +72,12 @@ def refresh(ws: Workspace, record: ConnectionRecord) -> None:
     bar.empty()
     if err is None:
         resources.forget_schema_cache()
-        state.put(ws.owner, "schema:flash", f"Schema refreshed: {len(snap['tables']):,} tables.")
+        state.put(ws.owner, "schema:flash", f"Schema refreshed: {len(snap.tables):,} tables.")
         st.rerun()
 
 
-def load(ws: Workspace, record: ConnectionRecord) -> dict | None:
-    """The cached snapshot; the first look at a connection introspects with a progress bar."""
+def load(ws: Workspace, record: ConnectionRecord) -> Catalog | None:
+    """The cached catalog; the first look at a connection introspects with a progress bar."""
     flash = state.pop(ws.owner, "schema:flash")
     if flash:
         st.success(flash, icon=ICONS["ok"])
@@ -89,22 +91,26 @@ def load(ws: Workspace, record: ConnectionRecord) -> dict | None:
 
 
 # ---- list -----------------------------------------------------------------------------------
-def browse(ws: Workspace, record: ConnectionRecord, snap: dict) -> None:
-    index = resources.table_index(ws, record, snap)
-    schemas = sorted(index["schema"].unique())
-    views = int((index["kind"] == "view").sum())
-    st.markdown(f"**{len(index):,}** tables and views ({views:,} views) in "
+def capabilities(type_: str) -> Capabilities:
+    """What this kind of database can have (the connector class says): the page hides the rest."""
+    return getattr(connector_class(type_), "capabilities", Capabilities())
+
+
+def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
+    caps = capabilities(record.type)
+    schemas = snap.schemas
+    views = sum(t.kind == "view" for t in snap.tables)
+    st.markdown(f"**{len(snap.tables):,}** tables and views ({views:,} views) in "
                 f"**{len(schemas)}** schema{'s' if len(schemas) != 1 else ''} · "
-                f"{int(index['columns'].sum()):,} columns")
+                f"{sum(len(t.columns) for t in snap.tables):,} columns")
     f1, f2, f3 = st.columns([2, 3, 3])
     schema = f1.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns")
     text = f2.text_input("Table name", key=f"schema:{record.id}:q",
                          placeholder="Filter tables by name or description")
     column = f3.text_input("Column name", key=f"schema:{record.id}:col",
                            placeholder="Tables that have a column like…")
-    found = filter_tables(index, schema=None if schema == ALL else schema, text=text,
-                          column=column)
-    if found.empty:
+    found = snap.search(text, schema=None if schema == ALL else schema, column=column)
+    if not found:
         st.info("No table matches these filters.", icon=":material/search_off:")
         return
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
@@ -113,33 +119,32 @@ def browse(ws: Workspace, record: ConnectionRecord, snap: dict) -> None:
         page = 1
         if pages > 1:
             page = st.pagination(pages, key=f"schema:{record.id}:page:{len(found)}")
-        shown = found.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        shown = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         st.caption(f"{len(found):,} match{'es' if len(found) != 1 else ''}"
                    + (f" · page {page} of {pages}" if pages > 1 else ""))
-        chosen = table_list(shown, key=f"schema:{record.id}:list", show_schema=len(schemas) > 1)
+        chosen = table_list(shown, key=f"schema:{record.id}:list", show_schema=len(schemas) > 1,
+                            show_rows=caps.row_estimates)
     with right:
-        table = _find(snap, *chosen) if chosen else None
+        table = snap.table(chosen[1], schema=chosen[0]) if chosen else None
         if table is not None:
-            detail(ws, record, snap, table)
+            detail(ws, record, snap, table, show_rows=caps.row_estimates)
 
 
-def filter_tables(index, *, schema: str | None, text: str, column: str):
-    """Vectorised filters over the cached index: fast at thousands of tables."""
-    mask = index["table"].notna()
-    if schema:
-        mask &= index["schema"] == schema
-    if text.strip():
-        needle = text.strip().lower()
-        mask &= (index["table"].str.lower().str.contains(needle, regex=False)
-                 | index["description"].str.lower().str.contains(needle, regex=False))
-    if column.strip():
-        mask &= index["_cols"].str.contains(column.strip().lower(), regex=False)
-    return index[mask]
+def list_frame(tables: tuple[Table, ...], *, show_schema: bool, show_rows: bool):
+    """One row per listed table (a page at most: cheap to build on every run)."""
+    import pandas as pd
+
+    columns = ["schema"] * show_schema + ["table", "kind", "columns"] + ["rows"] * show_rows
+    rows = [{"schema": t.schema, "table": t.name, "kind": t.kind or "table",
+             "columns": len(t.columns), "rows": t.row_count_estimate,
+             "description": (t.description or "").strip()} for t in tables]
+    return pd.DataFrame(rows, columns=[*columns, "description"])
 
 
-def table_list(shown, *, key: str, show_schema: bool) -> tuple[str, str] | None:
+def table_list(shown: tuple[Table, ...], *, key: str, show_schema: bool,
+               show_rows: bool = True) -> tuple[str, str] | None:
     """A selectable list (click a row, or pick by name); returns (schema, table)."""
-    options = [f"{s}.{t}" for s, t in zip(shown["schema"], shown["table"])]
+    options = [t.qualified_name for t in shown]
     pick_key = f"{key}:pick"
     if st.session_state.get(pick_key) not in options:
         st.session_state[pick_key] = options[0]
@@ -150,8 +155,7 @@ def table_list(shown, *, key: str, show_schema: bool) -> tuple[str, str] | None:
             st.session_state[pick_key] = options[rows[0]]
 
     picked = st.selectbox("Open table", options, key=pick_key)
-    columns = ["schema"] * show_schema + ["table", "kind", "columns", "rows", "description"]
-    st.dataframe(shown[columns],
+    st.dataframe(list_frame(shown, show_schema=show_schema, show_rows=show_rows),
                  hide_index=True, key=f"{key}:grid", on_select=on_select,
                  selection_mode="single-row", height=min(38 + 35 * len(shown), 560),
                  column_config={
@@ -160,31 +164,27 @@ def table_list(shown, *, key: str, show_schema: bool) -> tuple[str, str] | None:
                      "rows": st.column_config.NumberColumn("rows≈", format="compact",
                                                            width="small"),
                      "description": st.column_config.TextColumn(width="medium")})
-    schema, _, name = picked.partition(".")
-    return schema, name
-
-
-def _find(snap: dict, schema: str, name: str) -> dict | None:
-    return next((t for t in snap.get("tables", [])
-                 if t["schema"] == schema and t["name"] == name), None)
+    table = shown[options.index(picked)]
+    return table.schema, table.name
 
 
 # ---- detail ---------------------------------------------------------------------------------
-def detail(ws: Workspace, record: ConnectionRecord, snap: dict, table: dict) -> None:
-    kind = table.get("kind") or "table"
+def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table, *,
+           show_rows: bool = True) -> None:
+    kind = table.kind or "table"
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.subheader(f"{ICONS.get(kind, ICONS['table'])} {table['schema']}.{table['name']}",
-                     anchor=False)
+        st.subheader(f"{ICONS.get(kind, ICONS['table'])} {table.qualified_name}", anchor=False)
         st.badge(kind, color="blue" if kind == "table" else "orange")
-    st.markdown(table.get("description") or "_No description in the catalog._")
-    rows = table.get("row_count_estimate")
-    facts = [f"**{len(table.get('columns', []))}** columns",
-             f"**{'—' if rows is None else f'{rows:,}'}** rows (estimate)",
-             f"primary key: `{', '.join(table.get('primary_key') or []) or 'none'}`",
-             f"**{len(table.get('foreign_keys') or [])}** foreign keys"]
+    st.markdown(table.description or "_No description in the catalog._")
+    rows = table.row_count_estimate
+    facts = [f"**{len(table.columns)}** columns"]
+    if show_rows:
+        facts.append(f"**{'—' if rows is None else f'{rows:,}'}** rows (estimate)")
+    facts += [f"primary key: `{', '.join(table.primary_key) or 'none'}`",
+              f"**{len(table.foreign_keys)}** foreign keys"]
     st.markdown(" · ".join(facts))
     frame = columns_frame(table)
-    st.dataframe(frame, hide_index=True, key=f"cols:{table['schema']}.{table['name']}",
+    st.dataframe(frame, hide_index=True, key=f"cols:{table.qualified_name}",
                  height=min(38 + 35 * len(frame), 460), column_config={
                      "key": st.column_config.TextColumn(width="small"),
                      "nullable": st.column_config.CheckboxColumn("null?", width="small"),
@@ -196,40 +196,30 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: dict, table: dict) -> 
     preview(ws, record, table)
 
 
-def columns_frame(table: dict):
+def columns_frame(table: Table):
     """Columns with compact key markers: PK, FK and what a foreign key points at."""
     import pandas as pd
 
-    pk = set(table.get("primary_key") or [])
-    refs = {}
-    for fk in table.get("foreign_keys") or []:
-        ref = fk["references"]
-        for col, target in zip(fk["columns"], ref["columns"]):
-            refs[col] = f"{ref['table']}.{target}"
-    rows = [{"column": c["name"], "type": c.get("type") or "",
-             "key": " ".join(k for k, on in (("PK", c["name"] in pk), ("FK", c["name"] in refs))
-                             if on),
-             "references": refs.get(c["name"], ""), "nullable": bool(c.get("nullable")),
-             "description": c.get("description") or "", "default": c.get("default") or ""}
-            for c in table.get("columns", [])]
+    pk = set(table.primary_key)
+    refs = {col: f"{ref_table}.{ref_col}"
+            for col, (_, ref_table, ref_col) in table.fk_targets().items()}
+    rows = [{"column": c.name, "type": c.type or "",
+             "key": " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in refs)) if on),
+             "references": refs.get(c.name, ""), "nullable": bool(c.nullable),
+             "description": c.description or "",
+             "default": "" if c.default is None else str(c.default)}
+            for c in table.columns]
     return pd.DataFrame(rows, columns=["column", "type", "key", "references", "nullable",
                                        "description", "default"])
 
 
-def relationship_dot(snap: dict, table: dict) -> str | None:
+def relationship_dot(snap: Catalog, table: Table) -> str | None:
     """DOT source of the table and its foreign-key neighbours (both directions)."""
-    me = (table["schema"], table["name"])
-    edges: list[tuple[tuple[str, str], tuple[str, str], str]] = []
-    for fk in table.get("foreign_keys") or []:
-        ref = fk["references"]
-        edges.append((me, (ref.get("schema") or me[0], ref["table"]), ", ".join(fk["columns"])))
-    for other in snap.get("tables", []):
-        for fk in other.get("foreign_keys") or []:
-            ref = fk["references"]
-            if ref["table"] == me[1] and (ref.get("schema") or other["schema"]) == me[0]:
-                edges.append(((other["schema"], other["name"]), me, ", ".join(fk["columns"])))
-        if len(edges) >= MAX_NEIGHBOURS:
-            break
+    me = (table.schema, table.name)
+    edges = [(me, fk.target(table.schema), ", ".join(fk.columns)) for fk in table.foreign_keys]
+    edges += [((other.schema, other.name), me, ", ".join(fk.columns))
+              for other, fk in snap.references_in(table)]
+    edges = edges[:MAX_NEIGHBOURS]
     if not edges:
         return None
 
@@ -237,30 +227,30 @@ def relationship_dot(snap: dict, table: dict) -> str | None:
         label = key[1] if key[0] == me[0] else f"{key[0]}.{key[1]}"
         style = ('style="filled,rounded", fillcolor="#4F46E5", fontcolor="white"' if key == me
                  else 'style="filled,rounded", fillcolor="#EEF0FB", color="#C7CAE8"')
-        return f'"{key[0]}.{key[1]}" [label="{label}", shape=box, {style}];'
+        return f'"{_dot(key)}" [label="{_dot_text(label)}", shape=box, {style}];'
 
     nodes = {n for edge in edges for n in edge[:2]}
     lines = ['digraph {', 'rankdir=LR; bgcolor="transparent";',
              'node [fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
              'edge [color="#8B90B8", fontname="Helvetica", fontsize=9, fontcolor="#5B6079"];']
     lines += [node(n) for n in sorted(nodes)]
-    lines += [f'"{a[0]}.{a[1]}" -> "{b[0]}.{b[1]}" [label="{cols}"];' for a, b, cols in edges]
+    lines += [f'"{_dot(a)}" -> "{_dot(b)}" [label="{_dot_text(cols)}"];' for a, b, cols in edges]
     return "\n".join(lines + ["}"])
 
 
-def preview_sql(type_: str, schema: str, name: str) -> str:
-    """SELECT * with the identifiers quoted for the connection's dialect."""
-    from sqlglot import exp
-
-    dialect = connector_class(type_).dialect
-    table = exp.table_(name, db=schema or None, quoted=True)
-    return exp.select("*").from_(table).limit(PREVIEW_ROWS).sql(dialect=dialect)
+def _dot(key: tuple[str, str]) -> str:
+    return _dot_text(f"{key[0]}.{key[1]}")
 
 
-def preview(ws: Workspace, record: ConnectionRecord, table: dict) -> None:
-    key = f"preview:{record.id}:{table['schema']}.{table['name']}"
+def _dot_text(text: str) -> str:
+    """Text inside a DOT double-quoted string: quotes and backslashes escaped (odd names)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def preview(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
+    key = f"preview:{record.id}:{table.qualified_name}"
     if st.button(f"Preview {PREVIEW_ROWS} rows", icon=ICONS["run"], key=f"btn:{key}"):
-        sql = preview_sql(record.type, table["schema"], table["name"])
+        sql = table.preview_sql(connector_class(record.type).dialect, PREVIEW_ROWS)
         with st.spinner("Reading rows (read-only)…"):
             result, err = widgets.guarded(lambda: ws.run_sql(record.name, sql,
                                                              limit=PREVIEW_ROWS))

@@ -65,7 +65,7 @@ def test_cached_schema_is_never_served_to_another_owner(tmp_path, duck_file):
     first = resources.snapshot(alice, record)  # introspects, stores introspected_at
     record = alice.get("Shop")
     cached = resources.snapshot(alice, record)
-    assert [t["name"] for t in cached["tables"]] == ["items"] == [t["name"] for t in first["tables"]]
+    assert [t.name for t in cached.tables] == ["items"] == [t.name for t in first.tables]
     # Bob asks for the very same cache key parts except the owner: a miss, and his own
     # Workspace refuses Alice's connection id.
     with pytest.raises(NotFound):

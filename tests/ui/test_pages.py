@@ -398,3 +398,30 @@ def test_bigquery_service_account_json_is_a_file_upload(app):
     [edit] = [w for w in at.file_uploader if w.key.endswith(":credentials_json")]
     assert "leave blank to keep it" in (edit.help or "")
     assert any(c.label == "Remove saved service-account JSON" for c in at.checkbox)
+
+
+def test_schema_page_hides_row_estimates_the_engine_cannot_have(app, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import duckdb
+
+    from olympus.connectors import connector_class
+
+    path = str(tmp_path / "est.duckdb")
+    con = duckdb.connect(path)
+    con.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT)")
+    con.close()
+    workspace().add_connection("Est", "duckdb", {"path": path})
+    with_estimates = app("pages/2_Schema.py")
+    no_traceback(with_estimates)
+    assert "rows" in with_estimates.dataframe[0].value.columns
+    assert "rows (estimate)" in shown(with_estimates)
+
+    cls = connector_class("duckdb")  # the class declares it; the page reads only the class
+    monkeypatch.setattr(cls, "capabilities", replace(cls.capabilities, row_estimates=False))
+    without = app("pages/2_Schema.py")
+    no_traceback(without)
+    listed = without.dataframe[0].value
+    assert "rows" not in listed.columns and list(listed["table"]) == ["items"]
+    assert "rows (estimate)" not in shown(without) and "1** columns" not in shown(without)
+    assert "**2** columns" in shown(without)  # the rest of the detail is still there
