@@ -33,6 +33,13 @@ Examples:
 STATUS = {"ok": "ok", "failed": "FAILED", None: "untested"}
 
 
+def _type_names() -> list[str]:
+    """Every registered type with its aliases, read from the connector classes."""
+    from olympus.connectors import all_classes
+
+    return [c.type + (f" ({'/'.join(c.aliases)})" if c.aliases else "") for c in all_classes()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m olympus", description="Olympus: read-only SQL over your databases.",
@@ -46,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add", help="test and save a connection", epilog=ADD_EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     add.add_argument("name")
-    add.add_argument("--type", help="postgresql, redshift, snowflake, bigquery, duckdb, sqlite "
+    add.add_argument("--type", help=f"{', '.join(_type_names())} "
                                     "(guessed from --url when omitted)")
     add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                      help="any field of the connector, secrets included (VALUE '-' = stdin, "
@@ -249,6 +256,8 @@ def cmd_sql(args, ws) -> int:
     else:
         print(format_table(data["columns"], [[_cell(v) for v in row] for row in data["rows"]]))
     more = " (truncated: more rows exist; raise --limit)" if data["truncated"] else ""
+    if result.truncated_by == "bytes":
+        more = " (truncated: the result reached the size cap, OLYMPUS_RESULT_MAX_BYTES)"
     print(f"{data['row_count']} row(s) in {data['elapsed_ms']} ms{more}", file=sys.stderr)
     return 0
 
