@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--url", help="a full URL; its password is stored encrypted")
     add.add_argument("--save-untested", action="store_true", help="save even if the test fails")
     add.add_argument("--no-test", action="store_true", help="save without testing")
+    add.add_argument("--require-read-only-role", dest="require_read_only_role",
+                     action="store_true", default=None,
+                     help="refuse credentials that can write or run server programs (default "
+                          "when OLYMPUS_AUTH is set)")
+    add.add_argument("--allow-risky-role", dest="require_read_only_role", action="store_false",
+                     help="save such credentials with a warning (default without sign-in)")
+    add.add_argument("--json", action="store_true", help="print the saved connection and test")
     lst = sub.add_parser("list", help="connections with their status")
     lst.add_argument("--json", action="store_true")
     test = sub.add_parser("test", help="test a connection and record the result")
@@ -140,7 +147,25 @@ def _fail(err: OlympusError) -> int:
     if err.suggestion:
         line += f" — {err.suggestion}"
     print(" ".join(line.split()), file=sys.stderr)
+    recipe = getattr(err, "recipe", None)  # RiskyCredentials: the read-only role to create
+    if recipe:
+        print(f"\n{recipe}", file=sys.stderr)
     return 1
+
+
+def _privilege_warning(type_: str, result) -> None:
+    """After a working test: what the credentials may do beyond reading, and the recipe."""
+    from olympus.connectors import connector_class
+    from olympus.read_only import warning
+
+    if result is None or not result.ok:
+        return
+    recipe = connector_class(type_).read_only_role_recipe
+    if result.risky:
+        print(f"Warning: {warning(result.risky)}\n\n{recipe}", file=sys.stderr)
+    elif result.risky is None and recipe:
+        print("Note: Olympus can't tell what these credentials may do beyond reading; use a "
+              f"read-only role:\n\n{recipe}", file=sys.stderr)
 
 
 # ---- connections ----------------------------------------------------------------------------
@@ -165,14 +190,20 @@ def _add(args, ws) -> int:
     try:
         record, result = ws.add_connection(args.name, cls.type, params,
                                            test_first=not args.no_test,
-                                           save_untested=args.save_untested)
+                                           save_untested=args.save_untested,
+                                           require_read_only_role=args.require_read_only_role)
     except ConfigError as exc:
         raise _name_flags(exc) from None
     if record is None:
         err = result.error
         raise type(err)(err.message, title=err.title,
                         suggestion=f"{err.suggestion} Not saved (--save-untested keeps it anyway).")
-    print(f"Saved connection {record.name!r} ({cls.label}){_describe(result)}.")
+    if args.json:
+        print(json.dumps({"connection": record.to_dict(),
+                          "test": result.to_dict() if result is not None else None}, indent=2))
+    else:
+        print(f"Saved connection {record.name!r} ({cls.label}){_describe(result)}.")
+    _privilege_warning(cls.type, result)
     if result is not None and not result.ok:
         print(f"Warning: saved untested. {result.error.title}: {result.error.message}",
               file=sys.stderr)
@@ -214,6 +245,7 @@ def _test(args, ws) -> int:
         return _fail(result.error)
     if not args.json:
         print(f"OK{_describe(result)}.")
+    _privilege_warning(ws.get(args.name).type, result)
     return 0
 
 

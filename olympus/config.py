@@ -11,6 +11,7 @@ from olympus.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_OWNER = "local"
+AUTH_MODES = ("none", "oidc", "proxy")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Settings:
     max_result_bytes: int = 128 * 1024 ** 2  # one result stops growing here while fetching
     schema_ttl_s: float = 86_400.0
     owner: str = DEFAULT_OWNER
+    auth: str = "none"  # sign-in: none | oidc | proxy (OLYMPUS_AUTH)
+    data_dirs: tuple[Path, ...] = ()  # file connections open only files under these
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -61,7 +64,9 @@ class Settings:
                                      "OLYMPUS_RESULT_MAX_BYTES"),
             schema_ttl_s=_number(get("OLYMPUS_SCHEMA_TTL"), 86_400.0, float, "OLYMPUS_SCHEMA_TTL"),
             owner=get("OLYMPUS_OWNER") or DEFAULT_OWNER,
+            auth=_auth(get("OLYMPUS_AUTH")),
         )
+        settings = replace(settings, data_dirs=_data_dirs(get("OLYMPUS_DATA_DIR"), settings.auth))
         return replace(settings, **changes) if changes else settings
 
     def __repr__(self) -> str:
@@ -99,6 +104,21 @@ def parse_keys(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def _auth(raw: str | None) -> str:
+    mode = (raw or "none").lower()
+    if mode not in AUTH_MODES:
+        raise ConfigError(f"OLYMPUS_AUTH must be one of {', '.join(AUTH_MODES)} (got {raw!r}).")
+    return mode
+
+
+def _data_dirs(raw: str | None, auth: str) -> tuple[Path, ...]:
+    """OLYMPUS_DATA_DIR (os.pathsep-separated); unset: the user's home when running locally,
+    nothing when sign-in is on (a shared server names its data directories explicitly)."""
+    if raw is None:
+        return (Path.home(),) if auth == "none" else ()
+    return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
 
 
 def _number(raw: str | None, default, kind, name: str):

@@ -56,6 +56,13 @@ class ConnectionRecord:
     expose_data_to_llm: bool
     created_at: datetime
     updated_at: datetime
+    require_read_only_role: bool = False  # refuse credentials whose last test found risks
+
+    @property
+    def risky(self) -> tuple[str, ...] | None:
+        """What the last test found these credentials may do beyond reading (None: unknown)."""
+        found = (self.last_test or {}).get("risky")
+        return None if found is None else tuple(found)
 
     @property
     def target(self) -> str:
@@ -125,7 +132,8 @@ class Store:
             return _record(self._row(conn, owner, name_or_id, _RECORD_COLUMNS))
 
     def add(self, owner: str, name: str, type: str, params: Mapping[str, Any], *,
-            test=None, expose_data_to_llm: bool = False) -> ConnectionRecord:
+            test=None, expose_data_to_llm: bool = False,
+            require_read_only_role: bool = False) -> ConnectionRecord:
         """Validate with the connector's own rules, encrypt its secrets, insert (name unique)."""
         owner, name = _owner(owner), _name(name)
         cls = connector_class(type)
@@ -135,6 +143,7 @@ class Store:
                "params_json": _dumps(public), "secret_fields_json": _dumps(sorted(secret)),
                "secrets_encrypted": self.keyring().encrypt(secret) if secret else None,
                "is_active": True, "expose_data_to_llm": bool(expose_data_to_llm),
+               "require_read_only_role": bool(require_read_only_role),
                "created_at": now, "updated_at": now, **_test_values(test, now)}
         with _unique_names(name), self._write() as conn:
             self._check_free(conn, owner, name)
@@ -143,8 +152,8 @@ class Store:
 
     def update(self, owner: str, name_or_id: str, *, name: str | None = None,
                params: Mapping[str, Any] | None = None, expose_data_to_llm: bool | None = None,
-               is_active: bool | None = None,
-               clear_secrets: Iterable[str] = ()) -> ConnectionRecord:
+               is_active: bool | None = None, clear_secrets: Iterable[str] = (),
+               require_read_only_role: bool | None = None) -> ConnectionRecord:
         """Change what is given: a None parameter is removed, a blank secret keeps the stored one,
         `clear_secrets` names secrets to delete; new params reset test + schema."""
         clear_secrets = tuple(clear_secrets)
@@ -160,6 +169,8 @@ class Store:
                 values["expose_data_to_llm"] = bool(expose_data_to_llm)
             if is_active is not None:
                 values["is_active"] = bool(is_active)
+            if require_read_only_role is not None:
+                values["require_read_only_role"] = bool(require_read_only_role)
             conn.execute(connections.update().where(connections.c.id == row.id).values(**values))
         return self.get(row.owner, row.id)
 
@@ -360,7 +371,8 @@ def _record(row) -> ConnectionRecord:
         last_test=json.loads(row.last_test_json) if row.last_test_json else None,
         last_used=_utc(row.last_used), introspected_at=_utc(row.introspected_at),
         table_count=row.table_count, expose_data_to_llm=bool(row.expose_data_to_llm),
-        created_at=_utc(row.created_at), updated_at=_utc(row.updated_at))
+        created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
+        require_read_only_role=bool(row.require_read_only_role))
 
 
 def _owner(owner: str) -> str:

@@ -34,6 +34,8 @@ connections = sa.Table(
     sa.Column("introspected_at", TS),
     sa.Column("table_count", sa.Integer),
     sa.Column("expose_data_to_llm", sa.Boolean, nullable=False),
+    # refuse credentials whose last test found write / server-program privileges
+    sa.Column("require_read_only_role", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("owner", "name", name="uq_connections_owner_name"),
@@ -80,9 +82,18 @@ def _v2_owner_flags(conn: sa.Connection) -> None:
                                             for o in owners])
 
 
+def _v3_require_read_only_role(conn: sa.Connection) -> None:
+    """Add connections.require_read_only_role (off for existing connections)."""
+    column = connections.c.require_read_only_role
+    if column.name in {c["name"] for c in sa.inspect(conn).get_columns("connections")}:
+        return  # a store created at v3 and stamped older (tests, a restore)
+    conn.execute(sa.text(f"ALTER TABLE connections ADD COLUMN {column.name} BOOLEAN NOT NULL "
+                         f"DEFAULT {'false' if conn.dialect.name == 'postgresql' else '0'}"))
+
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
-MIGRATIONS: list = [_v1_create, _v2_owner_flags]
+MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role]
 
 
 def migrate(engine: sa.Engine) -> None:

@@ -115,9 +115,11 @@ class Workspace:
 
     def add_connection(self, name: str, type: str, params: Mapping[str, Any], *,
                        test_first: bool = True, save_untested: bool = False,
-                       expose_data_to_llm: bool = False
+                       expose_data_to_llm: bool = False,
+                       require_read_only_role: bool | None = None
                        ) -> tuple[ConnectionRecord | None, TestResult | None]:
-        """Test, then save only a working connection (unless save_untested); nothing half-saved."""
+        """Test, then save only a working connection (unless save_untested); nothing half-saved.
+        require_read_only_role (default: on when sign-in is on) refuses risky credentials."""
         cls = connector_class(type)
         clean = cls.validate(dict(params))
         self._ensure_free(name)
@@ -125,8 +127,12 @@ class Workspace:
         result = self.test_params(cls.type, clean) if test_first else None
         if result is not None and not result.ok and not save_untested:
             return None, result
+        required = self._requires_read_only(require_read_only_role)
+        if required and result is not None:
+            self._refuse_risky(name, cls, result.risky)
         record = self.store.add(self.owner, name, cls.type, clean, test=result,
-                                expose_data_to_llm=expose_data_to_llm)
+                                expose_data_to_llm=expose_data_to_llm,
+                                require_read_only_role=required)
         log.info("Saved connection %r (%s)", record.name, record.type)
         return record, result
 
@@ -155,16 +161,59 @@ class Workspace:
                           params: Mapping[str, Any] | None = None,
                           expose_data_to_llm: bool | None = None,
                           is_active: bool | None = None,
-                          clear_secrets: Iterable[str] = ()) -> ConnectionRecord:
+                          clear_secrets: Iterable[str] = (),
+                          require_read_only_role: bool | None = None) -> ConnectionRecord:
         """Blank secrets keep the stored ones, None removes a setting, `clear_secrets` removes
-        saved secrets; a parameter change drops pools and cached schema."""
+        saved secrets; a parameter change drops pools and cached schema. A connection that
+        requires a read-only role refuses credentials that tested risky."""
         clear_secrets = tuple(clear_secrets)
+        checked = self._check_update(name, params, require_read_only_role)
         record = self.store.update(self.owner, name, name=new_name, params=params,
                                    expose_data_to_llm=expose_data_to_llm, is_active=is_active,
-                                   clear_secrets=clear_secrets)
+                                   clear_secrets=clear_secrets,
+                                   require_read_only_role=require_read_only_role)
         if params is not None or clear_secrets:
             self._drop(record.id)
+            if checked is not None and record.last_test is None:  # the new credentials' test
+                self.store.record_test(self.owner, record.id, checked)
+                record = self.get(record.id)
         return record
+
+    # ---- read-only role requirement ------------------------------------------------------------
+    def _requires_read_only(self, given: bool | None) -> bool:
+        """Default: on when sign-in is on (a shared app), off for a local single user."""
+        return self.settings.auth != "none" if given is None else bool(given)
+
+    def _refuse_risky(self, name: str, cls: type[Connector], risky) -> None:
+        if risky:
+            from olympus.read_only import RiskyCredentials
+
+            raise RiskyCredentials(name, risky, cls.read_only_role_recipe)
+
+    def _check_update(self, name: str, params: Mapping[str, Any] | None,
+                      required: bool | None) -> TestResult | None:
+        """Refuse an edit that leaves a read-only-role connection on risky credentials; new
+        credentials are tested first (that test is returned, to be recorded)."""
+        record = self.get(name)
+        if not (record.require_read_only_role if required is None else required):
+            return None
+        cls = connector_class(record.type)
+        if params:
+            result = self.test_params(record.type, params, existing=record.id)
+            risky = result.risky if result.ok else None
+        else:
+            result, risky = None, record.risky
+        self._refuse_risky(record.name, cls, risky)
+        return result
+
+    def _require_clean(self, record: ConnectionRecord) -> None:
+        """run_sql on a read-only-role connection: the last test (taken now if there is none)
+        must not have found write or server privileges."""
+        if not record.require_read_only_role:
+            return
+        risky = record.risky if record.last_test is not None else \
+            self.test_connection(record.id).risky
+        self._refuse_risky(record.name, connector_class(record.type), risky)
 
     def remove_connection(self, name: str) -> ConnectionRecord:
         record = self.store.remove(self.owner, name)
@@ -230,6 +279,7 @@ class Workspace:
         connector = self.connector(record.id)
         try:
             try:
+                self._require_clean(record)
                 result = self._run(connector, record, sql, limit=limit)
             except Exception as exc:
                 if not closed_under_us(exc):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,21 @@ from sqlalchemy.engine import make_url
 
 from tests import services
 from tests.services import STARTUP_SECONDS, start_postgres, unavailable
+
+
+# Files that never exist, named by tests of untested saves and wrong keys (an entry may be a file)
+STAND_IN_FILES = ("/x", "/x.duckdb", "/nowhere.duckdb", "/nonexistent.duckdb", "/nonexistent")
+
+
+def pytest_configure(config):
+    """File connections open only files under OLYMPUS_DATA_DIR: the suite's files live under the
+    temp root (pytest's tmp_path), the repository and the home directory (plus what is set)."""
+    roots = [tempfile.gettempdir(), str(Path(__file__).resolve().parents[1]), str(Path.home()),
+             *STAND_IN_FILES]
+    if config.option.basetemp:
+        roots.append(str(Path(config.option.basetemp).resolve()))
+    given = os.environ.get("OLYMPUS_DATA_DIR")
+    os.environ["OLYMPUS_DATA_DIR"] = os.pathsep.join([*([given] if given else []), *roots])
 
 
 def _timed(name: str, started: float) -> None:

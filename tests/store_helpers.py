@@ -23,7 +23,8 @@ def make_settings(home: Path, keys: tuple[str, ...] | None = None, **env) -> Set
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The parent's environment without any Olympus/OpenAI settings, plus OLYMPUS_HOME."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OLYMPUS_", "OPENAI_")) or k.startswith("OLYMPUS_TEST_")}
+           if not k.startswith(("OLYMPUS_", "OPENAI_")) or k.startswith("OLYMPUS_TEST_")
+           or k == "OLYMPUS_DATA_DIR"}  # the suite's files live under the temp root
     env.update({"OLYMPUS_HOME": str(home), "PYTHONPATH": str(REPO), **extra})
     return env
 

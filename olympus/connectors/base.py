@@ -53,11 +53,15 @@ class TestResult:
     server_version: str | None = None
     database: str | None = None
     error: Any = None  # OlympusError | None
+    # What these credentials may do beyond reading ("superuser", "INSERT on public.orders"):
+    # () = nothing found, None = the database can't tell us (or the test failed)
+    risky: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "latency_ms": round(self.latency_ms, 1),
                 "server_version": self.server_version, "database": self.database,
-                "error": self.error.to_dict() if self.error else None}
+                "error": self.error.to_dict() if self.error else None,
+                "risky": None if self.risky is None else list(self.risky)}
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ class Connector:
     sql_policy: ClassVar[SQLPolicy] = UNKNOWN_POLICY  # a class must say what it allows
     agent_rules: ClassVar[AgentRules] = GENERIC_RULES
     catalog_timeout_factor: ClassVar[float] = 4.0  # the catalog may take longer than one query
+    # Least-privilege read-only role for this database, shown when test() finds risky privileges
+    read_only_role_recipe: ClassVar[str] = ""
+    privileges_in_session: ClassVar[bool] = True  # False: privileges() needs no cursor
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
                  max_overflow: int = 8, connect_timeout: int = 5,
@@ -240,16 +247,37 @@ class Connector:
         """Connect, read the server version and current database, and time it."""
         start = time.perf_counter()
         try:
-            version, database = self.server_info()
+            version, database, risky = self.server_report()
         except Exception as exc:  # every failure becomes a mapped error
             return TestResult(False, (time.perf_counter() - start) * 1000, error=self.map_error(exc))
-        return TestResult(True, (time.perf_counter() - start) * 1000, version, database)
+        return TestResult(True, (time.perf_counter() - start) * 1000, version, database,
+                          risky=risky)
+
+    def server_report(self) -> tuple[str | None, str | None, tuple[str, ...] | None]:
+        """Version, database and privilege findings, read in the same read-only session."""
+        if not self.privileges_in_session:
+            return (*self.server_info(), self.privileges(None))
+        with self.session(self.statement_timeout_s) as cursor:
+            version, database = self.read_server_info(cursor)
+            try:
+                risky = self.privileges(cursor)
+            except Exception:  # can't tell is not a failed test (a missing view, an emulator)
+                risky = None
+            return version, database, risky
 
     def server_info(self) -> tuple[str | None, str | None]:
         with self.session(self.statement_timeout_s) as cursor:
-            cursor.execute(self.version_query)
-            version = cursor.fetchone()[0]
-            return self.clean_version(str(version)), self.current_database(cursor)
+            return self.read_server_info(cursor)
+
+    def read_server_info(self, cursor: Any) -> tuple[str | None, str | None]:
+        cursor.execute(self.version_query)
+        version = cursor.fetchone()[0]
+        return self.clean_version(str(version)), self.current_database(cursor)
+
+    def privileges(self, cursor: Any) -> tuple[str, ...] | None:
+        """What these credentials may do beyond reading, in words ("superuser", "INSERT on
+        public.orders"); () when nothing, None when this database can't tell."""
+        return None
 
     def clean_version(self, raw: str) -> str:
         return raw.split(" on ")[0].strip()

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from olympus.connectors.arrow import collect
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors import privileges as grants
 from olympus.connectors.traits import RUNS_TEXT, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, RateLimited, SQLSyntaxError, UnsafeSQL)
@@ -177,6 +178,10 @@ class BigQuery(Connector):
         if default_dataset and self.params.get("dataset"):
             config.default_dataset = f"{self.params['project']}.{self.params['dataset']}"
         return config
+
+    # ---- privileges -------------------------------------------------------------------------
+    read_only_role_recipe = grants.BIGQUERY_RECIPE
+    privileges_in_session = False  # IAM roles aren't visible to a query: privileges() is None
 
     # ---- test -------------------------------------------------------------------------------
     def server_info(self) -> tuple[str | None, str | None]:

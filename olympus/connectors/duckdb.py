@@ -120,6 +120,12 @@ class DuckDB(FileConnector):
         """The shared read-only connection; the session takes its own cursor from it."""
         yield self.native()
 
+    # ---- privileges: the file is opened read-only, so these credentials can't write ---------
+    privileges_in_session = False
+
+    def privileges(self, cursor) -> tuple[str, ...]:
+        return ()
+
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """The file is open read-only; a timer interrupts a query that runs past the timeout."""
         timer = threading.Timer(timeout_s, cursor.interrupt)

@@ -22,14 +22,18 @@ class FileConnector(Connector):
 
     @classmethod
     def validate(cls, params: dict[str, Any]) -> dict[str, Any]:
+        from olympus.file_paths import allowed_path
+
         out = super().validate(params)
-        # stored absolute: the UI, the CLI and later runs may start in other directories
-        out["path"] = os.path.abspath(os.path.expanduser(str(out["path"])))
+        # stored absolute (later runs may start elsewhere), and only under OLYMPUS_DATA_DIR
+        out["path"] = allowed_path(str(out["path"]))
         return out
 
     def existing_path(self) -> str:
         """The file, or a clear error before any driver guesses (and maybe creates one)."""
-        path = self.params["path"]
+        from olympus.file_paths import allowed_path
+
+        path = allowed_path(self.params["path"])  # again: a symlink may have changed since
         if not os.path.exists(path):
             raise ConnectionFailed(f"No {self.label} file at {path}.",
                                    suggestion=self.missing_file_hint)

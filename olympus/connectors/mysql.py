@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from olympus.connectors.base import Connector, Field, Keep, Progress, Undo
+from olympus.connectors import privileges as grants
 from olympus.connectors.traits import (FILES, LOCKS, RUNS_TEXT, SEQUENCES, SLEEPS, AgentRules,
                                        Capabilities, SQLPolicy)
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
@@ -158,6 +159,13 @@ class MySQL(Connector):
         """'10.11.6-MariaDB-0+deb12u1' -> 'MariaDB 10.11.6'; '8.0.36' -> 'MySQL 8.0.36'."""
         number = raw.split("-")[0].strip()
         return f"{'MariaDB' if 'mariadb' in raw.lower() else 'MySQL'} {number}"
+
+    # ---- privileges -------------------------------------------------------------------------
+    read_only_role_recipe = grants.MYSQL_RECIPE
+
+    def privileges(self, cursor: Any) -> tuple[str, ...]:
+        """SHOW GRANTS: anything beyond SELECT / SHOW VIEW / USAGE (FILE, SUPER, INSERT...)."""
+        return grants.mysql(cursor)
 
     # ---- read-only session ------------------------------------------------------------------
     def begin_readonly(self, cursor: Any, timeout_s: float) -> Undo:

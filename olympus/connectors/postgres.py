@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from olympus.connectors import pg_arrow
+from olympus.connectors import privileges as grants
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
 from olympus.connectors.traits import (FILES, LOCKS, RUNS_TEXT, SEQUENCES, SETTINGS, SIDE_EFFECTS,
                                        SLEEPS, AgentRules, SQLPolicy)
@@ -172,6 +173,13 @@ class Postgres(Connector):
         columns = cursor.execute(self.columns_sql).fetchall()
         report("Reading keys", 0.8)
         return tables, columns, cursor.execute(self.keys_sql).fetchall()
+
+    # ---- privileges -------------------------------------------------------------------------
+    read_only_role_recipe = grants.POSTGRES_RECIPE
+
+    def privileges(self, cursor) -> tuple[str, ...]:
+        """Superuser, server-file/program roles, CREATE, writes on any visible table."""
+        return grants.postgres(cursor)
 
     # ---- read-only session ------------------------------------------------------------------
     def __init__(self, params=None, **options) -> None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from olympus.connectors.base import Keep, Progress
+from olympus.connectors import privileges as grants
 from olympus.connectors.postgres import Postgres
 from olympus.connectors.traits import AgentRules
 from olympus.errors import ErrorRule, QueryTimeout, SSLRequired
@@ -120,6 +121,13 @@ class Redshift(Postgres):
             return {(s, t): int(r) for s, t, r in cursor.execute(ROWS_SQL).fetchall() if r is not None}
         except Exception:  # permission denied: the transaction is aborted, but we are done with it
             return {}
+
+    # ---- privileges -------------------------------------------------------------------------
+    read_only_role_recipe = grants.REDSHIFT_RECIPE
+
+    def privileges(self, cursor) -> tuple[str, ...]:
+        """pg_user.usesuper, CREATE, and has_table_privilege writes (no pg_roles on Redshift)."""
+        return grants.redshift(cursor)
 
     # ---- read-only session ------------------------------------------------------------------
     def begin_readonly(self, cursor, timeout_s: float) -> None:

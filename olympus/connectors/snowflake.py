@@ -7,6 +7,7 @@ from typing import Any
 
 from olympus.connectors.arrow import collect, rows_to_arrow
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors import privileges as grants
 from olympus.connectors.traits import SEQUENCES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, SQLSyntaxError)
@@ -137,6 +138,16 @@ class Snowflake(Connector):
                                          " and its passphrase if it is encrypted.") from None
         return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption())
+
+    # ---- privileges -------------------------------------------------------------------------
+    read_only_role_recipe = grants.SNOWFLAKE_RECIPE
+
+    def privileges(self, cursor) -> tuple[str, ...] | None:
+        """SHOW GRANTS TO ROLE (current and inherited roles); None where that isn't supported."""
+        try:
+            return grants.snowflake(lambda sql: self._show_rows(cursor, sql))
+        except Exception:  # emulators (fakesnow) and restricted roles: can't tell
+            return None
 
     # ---- test -------------------------------------------------------------------------------
     def clean_version(self, raw: str) -> str:

@@ -117,6 +117,12 @@ class SQLite(FileConnector):
         sql = " UNION ALL ".join(f"SELECT ?, count(*) FROM \"{q}\"" for q in quoted)
         return dict(cursor.execute(sql, tables).fetchall())
 
+    # ---- privileges: the file is opened read-only, so these credentials can't write ---------
+    privileges_in_session = False
+
+    def privileges(self, cursor) -> tuple[str, ...]:
+        return ()
+
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """query_only refuses writes; a progress-handler deadline stands in for a timeout."""
         import sqlite3

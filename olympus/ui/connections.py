@@ -6,6 +6,7 @@ import streamlit as st
 
 from olympus.connectors import connector_class
 from olympus.errors import ConfigError
+from olympus.read_only import RiskyCredentials
 from olympus.store import ConnectionRecord, NameTaken
 from olympus.ui import forms, resources, state, widgets
 from olympus.ui.widgets import ICONS
@@ -58,7 +59,10 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
             retest(ws, record)
         shown = state.get(ws.owner, f"tested:{record.id}")
         if shown is not None:
-            _test_message(shown)
+            _test_message(shown, record.type)
+        elif record.risky:
+            with st.expander("These credentials can do more than read", icon=":material/warning:"):
+                privilege_note(record.type, record.risky)
         if state.get(ws.owner, "deleting") == record.id:
             confirm_delete(ws, record)
         if state.get(ws.owner, "editing") == record.id:
@@ -78,11 +82,35 @@ def retest(ws: Workspace, record: ConnectionRecord) -> None:
         st.rerun()
 
 
-def _test_message(result) -> None:
+def _test_message(result, type_: str) -> None:
     if result.ok:
         st.success(f"Connection works · {widgets.test_summary(result)}", icon=ICONS["ok"])
+        privilege_note(type_, result.risky)
     else:
         widgets.error_box(result.error)
+
+
+def privilege_note(type_: str, risky: tuple[str, ...] | None) -> None:
+    """What the credentials may do beyond reading and the read-only role recipe; findings
+    (table and role names) are untrusted, so they are plain text, never markdown."""
+    recipe = connector_class(type_).read_only_role_recipe
+    if risky:
+        st.warning("These credentials can do more than read. Every query still runs read-only; "
+                   "a least-privilege role is the safer second layer:", icon=":material/warning:")
+        st.text("\n".join(f"• {finding}" for finding in risky))
+    elif risky is None and recipe:
+        st.caption("Olympus can't tell what these credentials may do beyond reading.")
+    else:
+        return
+    if recipe:
+        st.caption("A read-only role for this database:")
+        st.code(recipe, language="sql")
+
+
+def _risky_refusal(exc: RiskyCredentials, type_: str) -> None:
+    st.error("Not saved: this connection requires a read-only role, and these credentials can "
+             "do more than read.", icon=ICONS["failed"])
+    privilege_note(type_, exc.findings)
 
 
 def confirm_delete(ws: Workspace, record: ConnectionRecord) -> None:
@@ -111,6 +139,8 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
                                  secrets_set=record.secret_fields_set, errors=errors)
         expose = st.checkbox("Allow result rows to be sent to the LLM",
                              value=record.expose_data_to_llm, key=f"{prefix}:expose")
+        require = forms.read_only_checkbox(key=f"{prefix}:read_only",
+                                           value=record.require_read_only_role)
         _form_error(errors)
         save = st.form_submit_button("Save and test", type="primary", icon=ICONS["ok"])
     if not save:
@@ -122,7 +152,7 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
         state.put(ws.owner, f"{prefix}:errors", errors)
         st.rerun()
     state.pop(ws.owner, f"{prefix}:errors")
-    updated = _update(ws, record, name.strip(), params, expose=expose, raw=raw)
+    updated = _update(ws, record, name.strip(), params, expose=expose, raw=raw, require=require)
     if updated is None:
         return
     with st.spinner("Testing the updated connection…"):
@@ -135,16 +165,19 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
 
 
 def _update(ws: Workspace, record: ConnectionRecord, name: str, params: dict, *, expose: bool,
-            raw: dict) -> ConnectionRecord | None:
+            raw: dict, require: bool) -> ConnectionRecord | None:
     """Save the edit; the store's own check (saved secrets merged in) marks the fields at fault."""
     prefix = f"edit_{record.id}"
     try:
         return ws.update_connection(
             record.name, new_name=name if name != record.name else None, params=params,
-            expose_data_to_llm=expose, clear_secrets=forms.cleared(raw))
+            expose_data_to_llm=expose, clear_secrets=forms.cleared(raw),
+            require_read_only_role=require)
     except NameTaken as exc:  # the workspace's own check, shown at the name field
         state.put(ws.owner, f"{prefix}:errors", {"name": exc.message})
         st.rerun()
+    except RiskyCredentials as exc:
+        _risky_refusal(exc, record.type)
     except ConfigError as exc:  # e.g. a required secret ticked for removal
         errors = forms.field_errors(connector_class(record.type), exc)
         state.put(ws.owner, f"{prefix}:errors", errors)
@@ -176,6 +209,8 @@ def add_form(ws: Workspace) -> None:
         expose = st.checkbox("Allow result rows to be sent to the LLM", key=f"{ADD}:expose",
                              help="Off: only the schema and your question leave this machine.")
         untested = st.checkbox("Save even if the connection test fails", key=f"{ADD}:untested")
+        require = forms.read_only_checkbox(key=f"{ADD}:read_only",
+                                           value=ws.settings.auth != "none")
         if errors.get("_form"):
             st.error(errors["_form"], icon=ICONS["failed"])
         with st.container(horizontal=True):
@@ -183,11 +218,12 @@ def add_form(ws: Workspace) -> None:
             save = st.form_submit_button("Save connection", type="primary", icon=ICONS["add"])
     if test or save:
         state.put(ws.owner, "adding", True)
-        submit_add(ws, cls, name, raw, save=save, untested=untested, expose=expose)
+        submit_add(ws, cls, name, raw, save=save, untested=untested, expose=expose,
+                   require=require)
 
 
 def submit_add(ws: Workspace, cls, name: str, raw: dict, *, save: bool, untested: bool,
-               expose: bool) -> None:
+               expose: bool, require: bool = False) -> None:
     params, errors = forms.collect(cls, raw)
     if save and not name.strip():
         errors["name"] = "Enter a name for this connection."
@@ -198,20 +234,24 @@ def submit_add(ws: Workspace, cls, name: str, raw: dict, *, save: bool, untested
         with st.spinner("Testing connection…"):
             result, _ = widgets.guarded(lambda: ws.test_params(cls.type, params))
         if result is not None:
-            _test_message(result)
+            _test_message(result, cls.type)
         return
     try:
         with st.spinner("Testing and saving…"):
             record, result = ws.add_connection(name.strip(), cls.type, params, test_first=True,
-                                               save_untested=untested, expose_data_to_llm=expose)
+                                               save_untested=untested, expose_data_to_llm=expose,
+                                               require_read_only_role=require)
     except NameTaken as exc:  # the workspace's own check, shown at the name field
         state.put(ws.owner, f"{ADD}:errors", {"name": exc.message})
         st.rerun()
+    except RiskyCredentials as exc:
+        _risky_refusal(exc, cls.type)
+        return
     except Exception as exc:  # shown as a mapped error box, never a trace
         widgets.error_box(exc)
         return
     if record is None:
-        _test_message(result)
+        _test_message(result, cls.type)
         st.warning("Not saved: the connection test failed. Fix the settings, or tick "
                    "“Save even if the connection test fails”.", icon=ICONS["failed"])
         return

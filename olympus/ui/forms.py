@@ -105,6 +105,15 @@ def field_errors(cls: type[Connector], exc: ConfigError) -> dict[str, str]:
             for name in exc.fields}
 
 
+def read_only_checkbox(*, key: str, value: bool) -> bool:
+    """The per-connection "require a read-only role" switch (default on when sign-in is on)."""
+    from olympus.read_only import SETTING
+
+    return st.checkbox(SETTING, value=value, key=key,
+                       help="Refuse these credentials when the connection test finds they can "
+                            "write, create objects or run programs on the server.")
+
+
 def cleared(raw: Mapping[str, Any]) -> tuple[str, ...]:
     """The saved secrets the user ticked "Remove saved ..." for."""
     return tuple(raw.get(CLEAR) or ())
