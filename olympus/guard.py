@@ -9,6 +9,7 @@ from typing import Iterator
 
 from olympus.connectors.traits import SQLPolicy
 from olympus.errors import SQLSyntaxError, UnsafeSQL
+from olympus.guard_commands import wrapped
 
 # sqlglot warns on every statement it can only parse as a command; refusals are ours to report.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -34,6 +35,10 @@ WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE"
 READ_STARTS = frozenset({"SELECT", "WITH", "(", "FROM"})
 GENERIC_FENCES = frozenset({"", "sql", "ansi", "text"})  # plus every connector's names
 
+# A quoted table name DuckDB would read as a file: a path, a URL, or a data-file extension (its
+# replacement scans go by these); names like "my.table", "a:b" or "why?" are just names.
+_FILE_LIKE = re.compile(r"[/\\]|://|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|arrow|feather|"
+                        r"xlsx?|db|duckdb|sqlite3?|avro|orc|gz|zst|bz2|xz|lz4)\b", re.I)
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: .*?>")
 _FENCE = re.compile(r"^[ \t]*```(.*?)(?:```|\Z)", re.S | re.M)
 
@@ -55,8 +60,12 @@ def check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str
     tokens = _tokenize(cleaned, dialect, sql)
     _check_statement_count(tokens, sql)
     _check_unicode_names(tokens, sql)
+    command = wrapped(cleaned, _first_word(tokens), policy,
+                      lambda inner: check_sql(inner, dialect, policy=policy), sql)
+    if command is not None:
+        return command
     tree = _parse(cleaned, dialect, tokens, sql)
-    _check_root(tree, tokens, sql)
+    _check_root(tree, tokens, sql, policy)
     for reason in _violations(tree, policy):
         raise UnsafeSQL(reason, sql=sql)
     return cleaned
@@ -169,6 +178,9 @@ def _refuse_unparsed(tokens: list, sql: str) -> None:
         if word == "UPDATE" and prev is not None and prev.text.upper() in ("FOR", "KEY"):
             continue  # FOR [NO KEY] UPDATE is a lock, reported once the SQL parses
         raise UnsafeSQL(f"Writes are not allowed: found {word}.", sql=sql)
+    if any(t.text.upper() == "INTO" and t.token_type.name not in ("STRING", "IDENTIFIER")
+           for t in tokens):  # MySQL's SELECT ... INTO OUTFILE / DUMPFILE, which sqlglot can't parse
+        raise UnsafeSQL("SELECT INTO is not allowed: it writes a table or a file.", sql=sql)
 
 
 def _parse_message(exc: Exception, dialect: str) -> str:
@@ -187,13 +199,14 @@ def _first_word(tokens: list) -> str:
     return next((t.text.upper() for t in tokens if t.text != "("), "(")
 
 
-def _check_root(tree, tokens: list, sql: str) -> None:
+def _check_root(tree, tokens: list, sql: str, policy: SQLPolicy) -> None:
     from sqlglot import exp
 
     root = tree
     while isinstance(root, exp.Subquery):
         root = root.this
-    if isinstance(root, (exp.Select, exp.SetOperation)):
+    if isinstance(root, (exp.Select, exp.SetOperation)) or \
+            type(root).__name__ in policy.read_statements:
         return
     if type(root).__name__ in WRITE_NODES:
         raise UnsafeSQL(f"Writes are not allowed: found {_node_name(root)}.", sql=sql)
@@ -206,6 +219,10 @@ def _violations(tree, policy: SQLPolicy) -> Iterator[str]:
 
     statements, writes = _statement_classes()
     for node in tree.walk():
+        if node is tree and type(node).__name__ in policy.read_statements:
+            if isinstance(node.this, exp.Literal) and node.this.is_string:  # SUMMARIZE 'x.csv'
+                yield f"Reading files is not allowed: '{node.this.name}' is a file, not a table."
+            continue  # DESCRIBE / SHOW / SUMMARIZE / VALUES / PIVOT the database declares read-only
         if isinstance(node, statements):
             lead = "Writes are not allowed:" if isinstance(node, writes) else \
                 "Only SELECT queries are allowed;"
@@ -218,6 +235,8 @@ def _violations(tree, policy: SQLPolicy) -> Iterator[str]:
             yield from _function_violations(node, policy)
         elif isinstance(node, exp.Table) and policy.file_path_tables:
             yield from _path_violations(node)
+        elif isinstance(node, exp.Column) and policy.refused_columns:
+            yield from _column_violations(node, policy)
 
 
 def _function_violations(node, policy: SQLPolicy) -> Iterator[str]:
@@ -226,11 +245,19 @@ def _function_violations(node, policy: SQLPolicy) -> Iterator[str]:
     if isinstance(node, exp.DynamicIdentifier) and not isinstance(node.this, exp.Literal):
         yield "Dynamic names (IDENTIFIER(...)) are not allowed: they cannot be checked."
         return
-    for name in _function_names(node):
-        reason = policy.function_reason(name)
-        if reason:
-            yield f"Function {name} is not allowed: {reason}."
-            return
+    names = _function_names(node)
+    builtin = not isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.DynamicIdentifier))
+    table = isinstance(node.parent, (exp.Table, exp.TableFromRows))
+    reason = policy.call_reason(names, builtin=builtin, table=table)
+    if reason:
+        yield f"Function {names[0]} is not allowed: {reason}."
+
+
+def _column_violations(node, policy: SQLPolicy) -> Iterator[str]:
+    """`seq.nextval` reads like a column but calls a sequence (Snowflake)."""
+    reason = policy.refused_columns.get(node.name.lower()) if node.table else None
+    if reason:
+        yield f"{node.sql()} is not allowed: {reason}."
 
 
 def _function_names(node) -> list[str]:
@@ -246,7 +273,7 @@ def _path_violations(node) -> Iterator[str]:
     from sqlglot import exp
 
     ident = node.this
-    if isinstance(ident, exp.Identifier) and ident.quoted and re.search(r"[./\\:*?]", ident.name):
+    if isinstance(ident, exp.Identifier) and ident.quoted and _FILE_LIKE.search(ident.name):
         yield f"Reading files is not allowed: table '{ident.name}' looks like a file path."
 
 

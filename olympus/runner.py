@@ -85,7 +85,7 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
               timeout_s: float | None = None, limiter: RateLimiter | None = DEFAULT_LIMITER,
               key: Hashable | None = None) -> QueryResult:
     """Check, then run in the connector's read-only session; limit=None lifts the row limit."""
-    clean = check_sql(sql, connector.dialect, policy=connector.sql_policy)
+    clean = check_sql(sql, connector.dialect, policy=connector.policy())
     if limiter is not None:
         limiter.acquire(key if key is not None else id(connector))
     timeout = timeout_s if timeout_s is not None else connector.statement_timeout_s

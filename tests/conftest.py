@@ -292,3 +292,11 @@ def pg_password_role(pg_server_url):
     with admin.connect() as conn:
         conn.execute(text("SELECT pg_reload_conf()"))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def learned(pg_server_url, tmp_path_factory):
+    """dialect -> SQLPolicy with the functions real engines report (see tests/policies.py)."""
+    from tests.policies import learned_policies
+
+    return learned_policies(pg_server_url, tmp_path_factory.mktemp("policies"))

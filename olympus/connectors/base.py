@@ -7,11 +7,12 @@ import json
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping
 
 from olympus.connectors._catalog import assemble, paused_gc
 from olympus.connectors.arrow import fetch_rows, rows_to_arrow
+from olympus.connectors.functions import LearnedFunctions, rows_to_learned
 from olympus.connectors.traits import (GENERIC_RULES, UNKNOWN_POLICY, AgentRules, Capabilities,
                                        SQLPolicy)
 from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, OlympusError, map_error
@@ -94,6 +95,8 @@ class Connector:
     sql_policy: ClassVar[SQLPolicy] = UNKNOWN_POLICY  # a class must say what it allows
     agent_rules: ClassVar[AgentRules] = GENERIC_RULES
     catalog_timeout_factor: ClassVar[float] = 4.0  # the catalog may take longer than one query
+    # (name, code) rows about the database's callables; codes in connectors.functions.CODES
+    functions_sql: ClassVar[str | None] = None
     # Least-privilege read-only role for this database, shown when test() finds risky privileges
     read_only_role_recipe: ClassVar[str] = ""
     privileges_in_session: ClassVar[bool] = True  # False: privileges() needs no cursor
@@ -101,11 +104,14 @@ class Connector:
     def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
                  max_overflow: int = 8, connect_timeout: int = 5,
                  statement_timeout_s: float = 30.0,
-                 max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES) -> None:
+                 max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES,
+                 allowed_functions: Iterable[str] = ()) -> None:
         self.params = self.validate(dict(params or {}))
         self.pool_size, self.max_overflow = pool_size, max_overflow
         self.connect_timeout, self.statement_timeout_s = connect_timeout, statement_timeout_s
         self.max_result_bytes = max_result_bytes  # a result stops growing here while fetching
+        self.allowed_functions = frozenset(f.strip().lower() for f in allowed_functions if f.strip())
+        self.functions = LearnedFunctions(self)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -190,6 +196,20 @@ class Connector:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
+
+    # ---- SQL policy -------------------------------------------------------------------------
+    def policy(self) -> SQLPolicy:
+        """The class's policy, plus what this database says about its functions and what an
+        admin allowed for this connection."""
+        return replace(self.sql_policy, learned=self.functions.get(),
+                       admin_allowed=self.allowed_functions)
+
+    def learn_functions(self, cursor: Any) -> dict[str, str | None]:
+        """Every callable the database has, mapped to why it may not run (None = safe)."""
+        if self.functions_sql is None:
+            return {}
+        cursor.execute(self.functions_sql)
+        return rows_to_learned(cursor.fetchall())
 
     def map_error(self, exc: BaseException, sql: str | None = None):
         return map_error(exc, (*self.error_rules, *COMMON_RULES), sql=sql, secrets=self.secrets)
@@ -300,6 +320,7 @@ class Connector:
         with paused_gc(), self.session(self.statement_timeout_s * self.catalog_timeout_factor) \
                 as cursor:  # 100k+ row tuples arriving would trigger full collections
             tables, columns, keys = self.catalog_rows(cursor, report, keep)
+            self.functions.refresh(cursor)
         report("Done", 1.0)
         return assemble([t for t in tables if keep(t[1])], columns, keys)
 
@@ -321,8 +342,12 @@ class Connector:
     # ---- read-only execution ----------------------------------------------------------------
     def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow."""
-        with self.session(timeout_s, sql=sql, purpose="query") as cursor:
+        with self.session(timeout_s, sql=sql, purpose=self.query_purpose(sql)) as cursor:
             return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+
+    def query_purpose(self, sql: str) -> str:
+        """Which connection a guarded statement needs: "query" (the result path) by default."""
+        return "query"
 
     def run(self, cursor: Any, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
         """Execute and read inside a session; a hook for drivers with their own result path."""

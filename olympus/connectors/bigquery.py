@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from olympus.connectors.arrow import collect
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors.functions import rows_to_learned
 from olympus.connectors import privileges as grants
 from olympus.connectors.traits import RUNS_TEXT, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
@@ -37,6 +38,9 @@ LEFT JOIN `{ds}.INFORMATION_SCHEMA.CONSTRAINT_COLUMN_USAGE` u
   ON c.constraint_type = 'FOREIGN KEY' AND u.constraint_name = k.constraint_name
 WHERE c.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
 ORDER BY k.constraint_name, k.ordinal_position"""
+
+ROUTINES_SQL = """SELECT lower(routine_name), CASE WHEN routine_type = 'PROCEDURE' THEN 'procedure'
+END FROM `{ds}.INFORMATION_SCHEMA.ROUTINES`"""
 
 _BYTES = re.compile(r"bytes billed:?\s*(\d+)\.\s*(\d+) or higher required", re.I)
 
@@ -205,6 +209,14 @@ class BigQuery(Connector):
             columns += c
             keys += k
         return tables, columns, keys
+
+    def learn_functions(self, cursor) -> dict[str, str | None]:
+        """Routines of the default dataset (persistent UDFs are read-only; procedures need CALL,
+        which the guard refuses anyway). Elsewhere only built-ins run unless an admin allows."""
+        if not self.params.get("dataset"):
+            return {}
+        ds = f"{self.params['project']}.{self.params['dataset']}"
+        return rows_to_learned(self._optional(ROUTINES_SQL.format(ds=ds)))
 
     def _dataset_rows(self, dataset: str) -> tuple[list, list, list]:
         """Bulk INFORMATION_SCHEMA queries per dataset; optional parts degrade to nothing."""

@@ -55,6 +55,21 @@ DENIED_FUNCTIONS = {
     "lastval": SEQUENCES,
 }
 
+# Built-ins sqlglot doesn't know by name (it knows the rest), all pure: MySQL has no catalog of its
+# built-in functions to learn them from.
+BUILTIN_FUNCTIONS = frozenset("""
+adddate addtime aes_decrypt aes_encrypt bin charset conv crc32 elt export_set field find_in_set
+from_days inet_aton inet_ntoa inet6_aton inet6_ntoa json_array json_arrayagg json_contains
+json_contains_path json_depth json_length json_merge_patch json_merge_preserve json_quote
+json_search json_unquote json_valid json_value make_set makedate microsecond mid now oct
+octet_length ord period_add period_diff quote sec_to_time std strcmp subdate subtime sysdate
+time_format time_to_sec timediff timestampadd to_seconds unix_timestamp weekday yearweek
+from_unixtime get_format last_insert_id found_rows row_count uuid uuid_short
+""".split())
+# Stored functions may change data (MySQL lets them write): refused unless an admin allows one.
+FUNCTIONS_SQL = """SELECT lower(routine_name), 'user' FROM information_schema.routines
+WHERE routine_schema NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema')"""
+
 
 class MySQL(Connector):
     """MySQL 5.7.20+/8 and MariaDB 10.3+ (and hosted: RDS, Aurora, Cloud SQL, PlanetScale)."""
@@ -81,9 +96,11 @@ class MySQL(Connector):
     system_schemas = SYSTEM_SCHEMAS
     # Every capability holds: InnoDB row estimates come from information_schema.tables.table_rows.
     capabilities = Capabilities()
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS, refused_patterns=((
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, builtin_functions=BUILTIN_FUNCTIONS,
+                           read_statements=frozenset({"Describe", "Show"}), refused_patterns=((
         _EXECUTABLE_COMMENT.pattern, "Executable comments (/*! ... */, /*M! ... */, /*+ ... */) "
         "are not allowed: MySQL runs their contents, which cannot be checked."),))
+    functions_sql = FUNCTIONS_SQL
     agent_rules = AgentRules(
         "MySQL / MariaDB", "identifiers in backticks (`order items`); strings in single quotes",
         "DATE_FORMAT(d, '%Y-%m'), YEAR(d), MONTH(d), CURDATE(), NOW(), "

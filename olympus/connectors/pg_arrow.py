@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 PING_SQL = "SELECT 1 FROM (SELECT pg_advisory_unlock_all()) AS unlocked"
+UNLOCK_SQL = "SELECT pg_advisory_unlock_all()"
 
 
 class _PingDialect:

@@ -81,7 +81,24 @@ DENIED_FUNCTIONS = {
     "pg_import_system_collations": SIDE_EFFECTS, "pg_truncate_visibility_map": SIDE_EFFECTS,
     "brin_summarize_*": SIDE_EFFECTS, "brin_desummarize_range": SIDE_EFFECTS,
     "gin_clean_pending_list": SIDE_EFFECTS,
+    # STABLE, yet each call assigns (burns) a transaction id or an OID
+    "txid_current": SEQUENCES, "pg_current_xact_id": SEQUENCES, "pg_nextoid": SEQUENCES,
 }
+
+
+# VOLATILE in pg_proc but harmless to read: random values, wall-clock time, sizes on disk.
+VOLATILE_ALLOWED = frozenset({
+    "random", "clock_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4",
+    "pg_database_size", "pg_relation_size", "pg_total_relation_size", "pg_table_size",
+    "pg_indexes_size", "pg_column_size",
+})
+# Every callable, by name: procedures and VOLATILE functions (which may change data or state)
+# are refused; STABLE and IMMUTABLE ones may run.
+FUNCTIONS_SQL = """
+SELECT lower(p.proname),
+       CASE WHEN bool_or(p.prokind = 'p') THEN 'procedure'
+            WHEN bool_or(p.provolatile = 'v') THEN 'volatile' END
+FROM pg_proc p GROUP BY 1"""
 
 
 class Postgres(Connector):
@@ -94,12 +111,16 @@ class Postgres(Connector):
     dialect = "postgres"
     fence_names = ("postgresql", "psql", "pgsql", "plpgsql")
     default_port = 5432
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, allowed_functions=VOLATILE_ALLOWED,
+                           read_statements=frozenset({"Values"}),
+                           wrappers=frozenset({"EXPLAIN", "SHOW", "TABLE"}))
+    functions_sql = FUNCTIONS_SQL
     agent_rules = AgentRules(
         "PostgreSQL", 'identifiers in double quotes ("Order Items"); strings in single quotes',
         "date_trunc('month', ts), extract(year from ts), now(), current_date, "
         "ts >= date '2024-01-01', interval '30 days', to_char(ts, 'YYYY-MM')",
         "LIMIT n [OFFSET m]", "Use ILIKE for case-insensitive matching; cast with ::type.")
+    advisory_locks = True  # pg_advisory_* exist: free them when each query ends
     arrow_native = True  # results through ADBC (binary COPY) instead of row-by-row Python
     # Bulk catalog queries (whole database, three round trips); Redshift swaps in its own views.
     tables_sql, columns_sql, keys_sql = TABLES_SQL, COLUMNS_SQL, KEYS_SQL
@@ -209,12 +230,30 @@ class Postgres(Connector):
         cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
 
+    def end_readonly(self, conn) -> None:
+        """Roll back, then free session advisory locks, which a rollback doesn't release (a
+        lock a function took must not outlive its query)."""
+        super().end_readonly(conn)
+        if not self.advisory_locks:
+            return
+        try:
+            conn.cursor().execute(pg_arrow.UNLOCK_SQL)
+            conn.rollback()
+        except Exception:  # broken connection: the pool discards it, and its locks with it
+            invalidate = getattr(conn, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+
     def execute(self, cursor, sql: str, timeout_s: float) -> None:
         """prepare=True forces the extended protocol, which refuses several statements."""
         cursor.execute(sql, prepare=True)
 
+    def query_purpose(self, sql: str) -> str:
+        """EXPLAIN and SHOW can't sit inside COPY (...): they take the psycopg path."""
+        return "meta" if sql.lstrip().split(None, 1)[0].upper() in ("EXPLAIN", "SHOW") else "query"
+
     def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
-        if not self.arrow_native:
+        if not self.arrow_native or self.query_purpose(sql) == "meta":
             return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
         return pg_arrow.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes)
 

@@ -45,6 +45,11 @@ WHERE con.contype IN ('p', 'f')"""
 # Superuser-only unless granted, and empty tables have no row: read it last and tolerate failure.
 ROWS_SQL = 'SELECT "schema", "table", tbl_rows FROM svv_table_info'
 
+# Redshift's pg_proc has no prokind (procedures live in pg_proc_info): volatility only.
+FUNCTIONS_SQL = """
+SELECT lower(proname), CASE WHEN bool_or(provolatile = 'v') THEN 'volatile' END
+FROM pg_proc GROUP BY 1"""
+
 _KINDS = {"VIEW": "view", "LATE BINDING VIEW": "view", "MATERIALIZED VIEW": "view"}
 _VERSION = re.compile(r"Redshift\s+(\d+(?:\.\d+)*)")
 
@@ -58,12 +63,14 @@ class Redshift(Postgres):
     icon = ":material/warehouse:"
     dialect = "redshift"
     fence_names = ()
+    functions_sql = FUNCTIONS_SQL
     agent_rules = AgentRules(
         "Amazon Redshift (PostgreSQL 8 based)", "identifiers in double quotes; strings in single "
         "quotes", "date_trunc('month', ts), extract(year from ts), getdate(), "
         "dateadd(day, -30, getdate()), datediff(day, a, b)", "LIMIT n (or TOP n)",
         "No generate_series over tables, no arrays; ILIKE works.")
     default_port = 5439
+    advisory_locks = False  # Redshift has no advisory locks
     arrow_native = False  # ADBC reads through COPY ... TO STDOUT, which Redshift does not have
     system_schemas = frozenset({"information_schema", "pg_catalog", "pg_internal", "pg_automv",
                                 "pg_auto_copy", "pg_mv", "pg_s3", "catalog_history"})

@@ -7,8 +7,10 @@ from typing import Any
 
 from olympus.connectors.arrow import collect, rows_to_arrow
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
+from olympus.connectors.functions import rows_to_learned
 from olympus.connectors import privileges as grants
-from olympus.connectors.traits import SEQUENCES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
+from olympus.connectors.traits import (FILES, SEQUENCES, SIDE_EFFECTS, AgentRules, Capabilities,
+                                       SQLPolicy)
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
                             PermissionDenied, QueryTimeout, SQLSyntaxError)
 
@@ -24,7 +26,15 @@ ORDER BY table_schema, table_name, ordinal_position"""
 VIEWS_SQL = """SELECT table_schema, table_name, 'VIEW', NULL, comment
 FROM {db}.information_schema.views WHERE table_schema <> 'INFORMATION_SCHEMA'"""
 
-DENIED_FUNCTIONS = {"system$*": SIDE_EFFECTS, "nextval": SEQUENCES}
+DENIED_FUNCTIONS = {"system$*": SIDE_EFFECTS, "nextval": SEQUENCES,
+                    "get_presigned_url": FILES, "build_scoped_file_url": FILES,
+                    "build_stage_file_url": FILES, "get_absolute_path": FILES}
+SYSTEM_ALLOWED = frozenset({"system$typeof"})  # read-only SYSTEM$ functions
+TABLE_FUNCTIONS = frozenset({"flatten", "generator", "split_to_table", "strtok_split_to_table"})
+# User functions (UDFs can't run DML; external ones call out) and procedures, one query each.
+FUNCTIONS_SQL = """SELECT lower(function_name), CASE WHEN is_external = 'YES' THEN 'external' END
+FROM {db}.information_schema.functions"""
+PROCEDURES_SQL = "SELECT lower(procedure_name), 'procedure' FROM {db}.information_schema.procedures"
 MAX_TEXT = 16_777_216  # Snowflake's default VARCHAR length: not worth showing
 QUERY_TAG = "olympus"
 
@@ -41,7 +51,11 @@ class Snowflake(Connector):
     system_schemas = frozenset({"information_schema"})
     # no read-only transactions: one statement per call, a timeout and a query tag, the guard
     capabilities = Capabilities(read_only_session=False)
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, allowed_functions=SYSTEM_ALLOWED,
+                           table_functions=TABLE_FUNCTIONS,
+                           refused_columns={"nextval": SEQUENCES},
+                           read_statements=frozenset({"Show", "Describe"}),
+                           wrappers=frozenset({"EXPLAIN"}))
     agent_rules = AgentRules(
         "Snowflake", "unquoted identifiers are UPPER case; double quotes make them case-sensitive",
         "date_trunc('month', ts), year(ts), dateadd(day, -30, current_date()), "
@@ -168,6 +182,17 @@ class Snowflake(Connector):
                    in self._run(cursor, COLUMNS_SQL.format(db=db))]
         report("Reading keys", 0.8)
         return tables, columns, self._keys(cursor, db, sorted({t[1] for t in tables}))
+
+    def learn_functions(self, cursor) -> dict[str, str | None]:
+        """User functions and procedures of the connection's database (built-ins that sqlglot
+        doesn't know stay refused unless an admin allows them)."""
+        db = quote(self.params["database"])
+        rows = self._run(cursor, FUNCTIONS_SQL.format(db=db))
+        try:
+            rows += self._run(cursor, PROCEDURES_SQL.format(db=db))
+        except Exception:  # no procedures view (emulators): procedures can't be called from SELECT
+            pass
+        return rows_to_learned(rows)
 
     def _run(self, cursor, sql: str) -> list:
         cursor.execute(sql, num_statements=1, _statement_params={"QUERY_TAG": QUERY_TAG})

@@ -15,6 +15,12 @@ SEQUENCES = "it changes a sequence"
 LOCKS = "it takes locks that outlive the query"
 SLEEPS = "it only waits and ties up a connection"
 UNKNOWN_DIALECT = "no connector declares this SQL dialect, so no function call can be checked"
+UNKNOWN_FUNCTION = ("it is not a function this database is known to run safely (an admin can "
+                    "allow it for this connection)")
+TABLE_FUNCTION = "only known table functions may be read from (an admin can allow it)"
+VOLATILE = "the database marks it VOLATILE: it may change data or state"
+PROCEDURE = "it is a procedure"
+USER_CODE = "it is user code the database can't vouch for (it may change data)"
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,10 @@ CAPABILITY_LABELS: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class SQLPolicy:
-    """What the guard checks beyond "one SELECT": functions refused (lower-case names; a trailing
-    `*` makes a prefix) and whether quoted table names that look like paths read files."""
+    """What the guard checks beyond "one SELECT". A call runs only when it is known to be safe:
+    allowed by the class or an admin, learned as safe from the database itself, or a built-in
+    sqlglot knows; a deny-list (lower-case names, trailing `*` = prefix) stays as a second layer.
+    Also: whether quoted table names that look like paths read files."""
 
     denied_functions: Mapping[str, str] = field(default_factory=dict)
     file_path_tables: bool = False
@@ -53,6 +61,39 @@ class SQLPolicy:
     # (regex, refusal) checked on the raw text before parsing: syntax the server runs but sqlglot
     # reads as a comment (MySQL's /*! ... */)
     refused_patterns: tuple[tuple[str, str], ...] = ()
+    allowed_functions: frozenset[str] = frozenset()  # safe even where the database says volatile
+    builtin_functions: frozenset[str] = frozenset()  # safe built-ins sqlglot doesn't know
+    table_functions: frozenset[str] | None = None  # None: FROM f(...) needs no allow-list
+    refused_columns: Mapping[str, str] = field(default_factory=dict)  # seq.nextval is a call
+    learned: Mapping[str, str | None] = field(default_factory=dict)  # name -> refusal or None
+    admin_allowed: frozenset[str] = frozenset()  # allowed for one connection by an admin
+    # Read-only statements besides SELECT: sqlglot root classes (Values, Describe, Show,
+    # Summarize, Pivot) and leading words whose rest is checked on its own: EXPLAIN <select>,
+    # SHOW <setting>, TABLE <name> (see olympus.guard_commands).
+    read_statements: frozenset[str] = frozenset()
+    wrappers: frozenset[str] = frozenset()
+
+    def call_reason(self, names: tuple[str, ...] | list[str], *, builtin: bool,
+                    table: bool) -> str | None:
+        """Why a call known by `names` is refused (None: it may run). builtin: sqlglot knows the
+        function; table: it is read from (FROM f(...))."""
+        lowered = [n.lower() for n in names]
+        for name in lowered:
+            reason = None if name in self.allowed_functions else self.function_reason(name)
+            if reason:
+                return reason
+        if any(n in self.admin_allowed for n in lowered):
+            return None
+        if table and self.table_functions is not None:
+            return None if any(n in self.table_functions for n in lowered) else TABLE_FUNCTION
+        if any(n in self.allowed_functions for n in lowered):
+            return None
+        learned = [self.learned[n] for n in lowered if n in self.learned]
+        if learned:
+            return next((r for r in learned if r), None)
+        if builtin or any(n in self.builtin_functions for n in lowered):
+            return None
+        return UNKNOWN_FUNCTION
 
     def text_refusal(self, sql: str) -> str | None:
         """Why raw SQL text is refused outright, or None."""
