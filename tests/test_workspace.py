@@ -294,21 +294,21 @@ def test_a_pool_closed_mid_query_by_another_session_is_retried_once(store, setti
 
     ws = Workspace(store, "alice", settings=settings, connector_factory=factory)
     ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
-    real_native = DuckDB.native
+    real_workers = DuckDB.workers  # queries lease a worker process (olympus.connectors.worker)
     raced = []
 
-    def native_then_released(self):
-        conn = real_native(self)
-        if not raced:  # the first query only: released between native() and cursor()
+    def workers_then_released(self):
+        workers = real_workers(self)
+        if not raced:  # the first query only: released between workers() and cursor()
             raced.append(self)
             self.dispose()
-        return conn
+        return workers
 
     try:
-        DuckDB.native = native_then_released
+        DuckDB.workers = workers_then_released
         result = ws.run_sql("shop", "SELECT count(*) AS n FROM items")
     finally:
-        DuckDB.native = real_native
+        DuckDB.workers = real_workers
     assert result.rows() == [[7]]
     assert raced == [handed[-2]] and handed[-1] is not raced[0]  # a fresh connector answered
     assert [e.status for e in ws.query_log()] == ["ok"]  # one attempt logged, not a failure

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from olympus.connectors.arrow import collect
 from olympus.connectors.base import Fetched, Keep, Progress, Undo
 from olympus.connectors.files import FileConnector
+from olympus.connectors.worker import RemoteCursor
 from olympus.connectors.traits import (FILES, RUNS_TEXT, SETTINGS, AgentRules, Capabilities,
                                        SQLPolicy)
 from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL
@@ -116,7 +117,7 @@ class DuckDB(FileConnector):
 
     # ---- session ----------------------------------------------------------------------------
     @contextmanager
-    def connection(self, purpose: str) -> Iterator[Any]:
+    def local_connection(self, purpose: str) -> Iterator[Any]:
         """The shared read-only connection; the session takes its own cursor from it."""
         yield self.native()
 
@@ -128,6 +129,8 @@ class DuckDB(FileConnector):
 
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """The file is open read-only; a timer interrupts a query that runs past the timeout."""
+        if isinstance(cursor, RemoteCursor):  # the worker's own session does this
+            return None
         timer = threading.Timer(timeout_s, cursor.interrupt)
         timer.daemon = True
         timer.start()

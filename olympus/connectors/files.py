@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from contextlib import contextmanager
+from typing import Any, ClassVar, Iterator
 
 from olympus.connectors.base import Connector, Field
+from olympus.connectors.worker import RemoteCursor
 from olympus.errors import ConnectionFailed
 
 
@@ -14,6 +16,9 @@ class FileConnector(Connector):
 
     file_help: ClassVar[str] = "Path to the database file"
     missing_file_hint: ClassVar[str] = "Check the file path."
+    # user SQL runs in worker processes (olympus.connectors.worker): an engine crash or runaway
+    # query costs a restart, not the app; catalog reads and test() run our own fixed SQL here
+    isolated: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -38,3 +43,44 @@ class FileConnector(Connector):
             raise ConnectionFailed(f"No {self.label} file at {path}.",
                                    suggestion=self.missing_file_hint)
         return path
+
+    # ---- session hooks: queries in a worker process ---------------------------------------------
+    @contextmanager
+    def connection(self, purpose: str) -> Iterator[Any]:
+        """A query leases a worker (its cursor fetches there); anything else stays in-process."""
+        if self.isolated and purpose == "query":
+            with self.workers().lease() as remote:
+                yield remote
+        else:
+            with self.local_connection(purpose) as conn:
+                yield conn
+
+    def local_connection(self, purpose: str):
+        """The in-process connection (hook: DuckDB shares one handle, SQLite opens the file)."""
+        return super().connection(purpose)
+
+    def workers(self):
+        """This connector's worker processes, started on first use."""
+        from olympus.connectors.worker import Spec, Workers, memory_ceiling
+
+        with self._lock:
+            if getattr(self, "_workers", None) is None:
+                cls = type(self)
+                spec = Spec(f"{cls.__module__}:{cls.__qualname__}", dict(self.params),
+                            {"statement_timeout_s": self.statement_timeout_s,
+                             "max_result_bytes": self.max_result_bytes},
+                            memory_ceiling(self.max_result_bytes))
+                self._workers = Workers(spec, self.pool_size)
+            return self._workers
+
+    def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float):
+        if isinstance(cursor, RemoteCursor):  # the worker runs the whole session's fetch
+            return cursor.fetch(sql, limit=limit, timeout_s=timeout_s)
+        return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._lock:
+            workers, self._workers = getattr(self, "_workers", None), None
+        if workers is not None:
+            workers.stop()

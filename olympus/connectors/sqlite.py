@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from olympus.connectors.base import Keep, Progress, Undo
 from olympus.connectors.files import FileConnector
+from olympus.connectors.worker import RemoteCursor
 from olympus.connectors.traits import FILES, SIDE_EFFECTS, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import ConnectionFailed, ErrorRule
 
@@ -64,9 +65,9 @@ class SQLite(FileConnector):
         return {"poolclass": NullPool}  # a file: nothing to keep open between queries
 
     @contextmanager
-    def connection(self, purpose: str) -> Iterator[Any]:
+    def local_connection(self, purpose: str) -> Iterator[Any]:
         self.existing_path()  # before the driver guesses (and maybe creates a file)
-        with super().connection(purpose) as conn:
+        with super().local_connection(purpose) as conn:
             yield conn
 
     def current_database(self, cursor) -> str | None:
@@ -127,6 +128,8 @@ class SQLite(FileConnector):
         """query_only refuses writes; a progress-handler deadline stands in for a timeout."""
         import sqlite3
 
+        if isinstance(cursor, RemoteCursor):  # the worker's own session does this
+            return None
         raw = cursor.connection
         raw.execute("PRAGMA query_only = ON")
         # no single value past the byte cap: a huge printf()/replace() fails at once instead of

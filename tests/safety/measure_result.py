@@ -9,6 +9,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_mb() -> float:
+    """The largest peak of any exited child: the embedded engines' worker processes."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main() -> None:
     kind, target, sql, cap = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     from olympus.connectors import create_connector
@@ -27,7 +32,8 @@ def main() -> None:
     except Exception as exc:  # reported, not raised: the parent asserts on it
         out.update(error=f"{type(exc).__name__}: {exc}")
     out["peak_mb"] = peak_mb()
-    connector.dispose()
+    connector.dispose()  # stops (and reaps) any worker process, so its peak is counted
+    out["worker_peak_mb"] = children_peak_mb()
     print(json.dumps(out))
 
 
