@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--json", action="store_true")
     remove = sub.add_parser("remove", help="delete a connection")
     remove.add_argument("name")
+    allow = sub.add_parser("allow", help="functions the guard may pass on this connection "
+                                         "(beyond those the database vouches for)")
+    allow.add_argument("name")
+    allow.add_argument("functions", nargs="*", metavar="FUNCTION",
+                       help="the full list to allow; none lists the current ones")
+    allow.add_argument("--clear", action="store_true", help="allow no extra functions")
 
     schema = commands.add_parser("schema", help="tables and columns of a connection")
     schema.add_argument("name")
@@ -170,7 +176,15 @@ def _privilege_warning(type_: str, result) -> None:
 
 # ---- connections ----------------------------------------------------------------------------
 def cmd_connections(args, ws) -> int:
-    return {"add": _add, "list": _list, "test": _test, "remove": _remove}[args.action](args, ws)
+    return {"add": _add, "list": _list, "test": _test, "remove": _remove,
+            "allow": _allow}[args.action](args, ws)
+
+
+def _allow(args, ws) -> int:
+    record = ws.allow_functions(args.name, ()) if args.clear else \
+        ws.allow_functions(args.name, args.functions) if args.functions else ws.get(args.name)
+    print(", ".join(record.allowed_functions) or "(none)")
+    return 0
 
 
 def _add(args, ws) -> int:

@@ -57,6 +57,7 @@ class ConnectionRecord:
     created_at: datetime
     updated_at: datetime
     require_read_only_role: bool = False  # refuse credentials whose last test found risks
+    allowed_functions: tuple[str, ...] = ()  # an admin's exceptions to the guard's function policy
 
     @property
     def risky(self) -> tuple[str, ...] | None:
@@ -210,7 +211,18 @@ class Store:
         """The live connector with decrypted secrets (the only way secrets leave the store)."""
         with self._read() as conn:
             row = self._row(conn, owner, name_or_id, [connections])
-        return create_connector(row.type, self.params_with_secrets(row), **options)
+        allowed = json.loads(row.allowed_functions_json or "[]")
+        return create_connector(row.type, self.params_with_secrets(row),
+                                allowed_functions=allowed, **options)
+
+    def set_allowed_functions(self, owner: str, name_or_id: str,
+                              names: Iterable[str]) -> ConnectionRecord:
+        """Replace the functions allowed for one connection (a new version: pools rebuild)."""
+        with self._write() as conn:
+            row = self._row(conn, owner, name_or_id, [connections.c.id, connections.c.owner])
+            conn.execute(connections.update().where(connections.c.id == row.id).values(
+                allowed_functions_json=_dumps(sorted(set(names))), updated_at=_now()))
+        return self.get(row.owner, row.id)
 
     def params_with_secrets(self, row) -> dict[str, Any]:
         secret = self.keyring().decrypt(row.secrets_encrypted) if row.secrets_encrypted else {}
@@ -372,7 +384,8 @@ def _record(row) -> ConnectionRecord:
         last_used=_utc(row.last_used), introspected_at=_utc(row.introspected_at),
         table_count=row.table_count, expose_data_to_llm=bool(row.expose_data_to_llm),
         created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
-        require_read_only_role=bool(row.require_read_only_role))
+        require_read_only_role=bool(row.require_read_only_role),
+        allowed_functions=tuple(json.loads(row.allowed_functions_json or "[]")))
 
 
 def _owner(owner: str) -> str:

@@ -36,6 +36,8 @@ connections = sa.Table(
     sa.Column("expose_data_to_llm", sa.Boolean, nullable=False),
     # refuse credentials whose last test found write / server-program privileges
     sa.Column("require_read_only_role", sa.Boolean, nullable=False, server_default=sa.false()),
+    # functions an admin allowed for this connection beyond what the guard knows to be safe
+    sa.Column("allowed_functions_json", sa.Text),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("owner", "name", name="uq_connections_owner_name"),
@@ -91,9 +93,17 @@ def _v3_require_read_only_role(conn: sa.Connection) -> None:
                          f"DEFAULT {'false' if conn.dialect.name == 'postgresql' else '0'}"))
 
 
+def _v4_allowed_functions(conn: sa.Connection) -> None:
+    """Add connections.allowed_functions_json (none allowed for existing connections)."""
+    if "allowed_functions_json" in {c["name"] for c in sa.inspect(conn).get_columns("connections")}:
+        return
+    conn.execute(sa.text("ALTER TABLE connections ADD COLUMN allowed_functions_json TEXT"))
+
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
-MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role]
+MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role,
+                    _v4_allowed_functions]
 
 
 def migrate(engine: sa.Engine) -> None:

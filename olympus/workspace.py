@@ -215,6 +215,22 @@ class Workspace:
             self.test_connection(record.id).risky
         self._refuse_risky(record.name, connector_class(record.type), risky)
 
+    def allow_functions(self, name: str, functions: Iterable[str]) -> ConnectionRecord:
+        """Let the guard pass these functions on one connection (names only; a deny-listed
+        function stays refused); the connection's pools are rebuilt with the new list."""
+        names = [str(f).strip().lower() for f in functions if str(f).strip()]
+        bad = [n for n in names if not _FUNCTION_NAME.fullmatch(n)]
+        if bad:
+            from olympus.errors import ConfigError
+
+            raise ConfigError(f"Not a function name: {', '.join(map(repr, bad))}.",
+                              suggestion="Give bare names such as my_udf or schema.my_udf.",
+                              fields=("allowed_functions",))
+        record = self.store.set_allowed_functions(self.owner, name, [n.split(".")[-1]
+                                                                      for n in names])
+        self._drop(record.id)
+        return record
+
     def remove_connection(self, name: str) -> ConnectionRecord:
         record = self.store.remove(self.owner, name)
         self._drop(record.id)
@@ -399,6 +415,9 @@ class Workspace:
         if invalidate is not None:
             invalidate(self.owner, connection_id)
         self.catalog.invalidate(owner=self.owner, connection_id=connection_id)
+
+
+_FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)*")
 
 
 def _version(record: ConnectionRecord) -> str:

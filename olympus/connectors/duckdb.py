@@ -41,6 +41,20 @@ DENIED_FUNCTIONS = {
     "query": RUNS_TEXT, "query_table": RUNS_TEXT,
 }
 
+# Only these may be read from (FROM f(...)): generators and the catalog, nothing that touches
+# files, settings, logging or other databases.
+TABLE_FUNCTIONS = frozenset({
+    "range", "generate_series", "unnest", "json_each", "json_tree", "duckdb_tables",
+    "duckdb_views", "duckdb_columns", "duckdb_constraints", "duckdb_schemas", "duckdb_types",
+    "duckdb_functions", "duckdb_indexes", "pragma_table_info", "summary",
+})
+# Flagged as having side effects, yet they only draw random values.
+SIDE_EFFECTS_ALLOWED = frozenset({"random", "uuid", "gen_random_uuid"})
+FUNCTIONS_SQL = """
+SELECT lower(function_name),
+       CASE WHEN bool_or(coalesce(has_side_effects, false)) THEN 'side_effects' END
+FROM duckdb_functions() GROUP BY 1"""
+
 # No file/network access from SQL (read_csv('/etc/passwd')), and SQL can't switch it back on; a
 # memory ceiling so one query can't take the app's memory (DuckDB's default is 80% of the RAM).
 SAFE_CONFIG = {"enable_external_access": False, "memory_limit": "1GB",
@@ -57,7 +71,12 @@ class DuckDB(FileConnector):
     dialect = "duckdb"
     capabilities = Capabilities(passwords=False)
     # `FROM 'data.csv'` reads a file: quoted table names that look like paths are refused
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS, file_path_tables=True)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, file_path_tables=True,
+                           allowed_functions=SIDE_EFFECTS_ALLOWED, table_functions=TABLE_FUNCTIONS,
+                           read_statements=frozenset({"Values", "Describe", "Show", "Summarize",
+                                                      "Pivot"}),
+                           wrappers=frozenset({"EXPLAIN"}))
+    functions_sql = FUNCTIONS_SQL
     agent_rules = AgentRules(
         "DuckDB", "identifiers in double quotes; strings in single quotes",
         "date_trunc('month', ts), year(ts), extract(year from ts), current_date, "

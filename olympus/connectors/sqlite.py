@@ -29,6 +29,8 @@ DENIED_FUNCTIONS = {
     "load_extension": SIDE_EFFECTS, "readfile": FILES, "writefile": FILES, "edit": FILES,
     "fsdir": FILES, "zipfile": FILES, "fts3_tokenizer": SIDE_EFFECTS,
 }
+TABLE_FUNCTIONS = frozenset({"json_each", "json_tree", "pragma_table_info",
+                             "pragma_foreign_key_list", "pragma_index_list", "generate_series"})
 MAX_VALUE_BYTES = 128 * 1024 ** 2
 HEAP_LIMIT_BYTES = 1024 ** 3  # SQLite's own allocations, process-wide (shared by every file)
 EXACT_COUNT_MAX_TABLES = 200  # small embedded files: exact counts are cheap and more useful
@@ -44,7 +46,11 @@ class SQLite(FileConnector):
     version_query = "SELECT 'SQLite ' || sqlite_version()"
     # no COMMENT ON, no statistics unless ANALYZE ran (then small files get exact counts)
     capabilities = Capabilities(table_comments=False, column_comments=False, passwords=False)
-    sql_policy = SQLPolicy(DENIED_FUNCTIONS)
+    sql_policy = SQLPolicy(DENIED_FUNCTIONS, table_functions=TABLE_FUNCTIONS,
+                           wrappers=frozenset({"EXPLAIN"}))
+    # SQLite's own functions are pure (the deny-list covers the extension ones); anything an
+    # application registered is unknown here and stays refused
+    functions_sql = "SELECT lower(name), NULL FROM pragma_function_list WHERE builtin = 1"
     agent_rules = AgentRules(
         "SQLite", "identifiers in double quotes; strings in single quotes",
         "strftime('%Y-%m', d), date(d, '-30 days'), date('now'); dates are usually TEXT "

@@ -90,3 +90,35 @@ def test_no_advisory_lock_outlives_its_query(udf_db, kind):
         assert _held_advisory_locks(admin) == 0
     finally:
         connector.dispose()
+
+
+def test_an_admin_allows_a_volatile_function_per_connection_and_deny_lists_still_win(
+        udf_db, tmp_path):
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    superuser, _, _ = udf_db
+    settings = Settings.from_env({"OLYMPUS_HOME": str(tmp_path / "home")})
+    store = Store.from_settings(settings)
+    ws = Workspace(store, "alice", settings=settings)
+    other = Workspace(store, "bob", settings=settings)
+    try:
+        ws.add_connection("pg", "postgresql", {"url": superuser})
+        other.add_connection("pg", "postgresql", {"url": superuser})
+        with pytest.raises(UnsafeSQL, match="VOLATILE"):
+            ws.run_sql("pg", "SELECT take_lock(5) AS x")
+        record = ws.allow_functions("pg", ["take_lock", "pg_sleep"])
+        assert record.allowed_functions == ("pg_sleep", "take_lock")
+        assert ws.run_sql("pg", "SELECT take_lock(5) AS x").rows() == [[True]]
+        with pytest.raises(UnsafeSQL, match="pg_sleep is not allowed"):
+            ws.run_sql("pg", "SELECT pg_sleep(0) AS x")
+        with pytest.raises(UnsafeSQL, match="VOLATILE"):  # bob's connection is his own
+            other.run_sql("pg", "SELECT take_lock(5) AS x")
+        assert ws.allow_functions("pg", []).allowed_functions == ()
+        with pytest.raises(UnsafeSQL, match="VOLATILE"):
+            ws.run_sql("pg", "SELECT take_lock(5) AS x")
+    finally:
+        ws.close()
+        other.close()
+        store.dispose()
