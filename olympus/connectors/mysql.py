@@ -204,6 +204,35 @@ class MySQL(Connector):
                             sql=sql)
         cursor.execute(sql)
 
+    def run(self, cursor: Any, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+        """Rows stream from the server (PyMySQL's default cursor would hold the whole result
+        before the byte cap could act); a result cut short is stopped on the server."""
+        import pymysql.cursors
+
+        stream = cursor.connection.cursor(pymysql.cursors.SSCursor)
+        try:
+            self.execute(stream, sql, timeout_s)
+            fetched = self.read(stream, limit)
+            if fetched.truncated:
+                self._kill_query(stream.connection.thread_id())
+            return fetched
+        finally:
+            try:
+                stream.close()  # reads what is left: nothing much once the query is killed
+            except Exception:  # the killed query's error packet
+                pass
+
+    def _kill_query(self, thread_id: int) -> None:
+        """KILL QUERY from another pooled connection (a user may kill its own queries)."""
+        try:
+            other = self.engine.raw_connection()
+            try:
+                other.cursor().execute(f"KILL QUERY {int(thread_id)}")
+            finally:
+                other.close()
+        except Exception:  # best effort: the rows still only drain, never accumulate
+            pass
+
     # ---- catalog ----------------------------------------------------------------------------
     def catalog_rows(self, cursor: Any, report: Progress, keep: Keep) -> tuple[list, list, list]:
         """The connection's database, or with none set every schema this user can see."""

@@ -19,7 +19,8 @@ def main() -> None:
     from olympus.connectors import create_connector
     from olympus.runner import run_query
 
-    params = {"url": target} if kind == "postgresql" else {"path": target}
+    params = json.loads(target) if target.startswith("{") else \
+        {"url": target} if kind == "postgresql" else {"path": target}
     connector = create_connector(kind, params, max_result_bytes=cap)
     run_query(connector, "SELECT 1 AS warm", limiter=None)  # imports and pools before the baseline
     base = peak_mb()

@@ -20,6 +20,8 @@ WIDE = {
     "duckdb": "SELECT range AS g, repeat('x', 1000000) AS v FROM range(3000)",
     "sqlite": "WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < 3000) "
               "SELECT g, printf('%.*c', 1000000, 'x') AS v FROM r",
+    "mysql": "WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < 3000) "
+             "SELECT g, repeat('x', 1000000) AS v FROM r",
 }
 
 
@@ -74,3 +76,18 @@ def test_a_huge_sqlite_expression_stops_at_once(files):
     assert out.get("first") in ("<NA>", "None"), out
     assert "too big" in grown.get("error", ""), grown
     assert max(out["peak_mb"] - out["base_mb"], grown["peak_mb"] - grown["base_mb"]) < 600
+
+
+@pytest.mark.slow
+def test_mysql_wide_rows_stream_and_stop_at_the_byte_cap(mysql_server):
+    """PyMySQL's default cursor would hold all 3 GB before the cap could act: rows stream, and
+    the query is killed on the server once the cap is reached."""
+    params = {"host": mysql_server.host, "port": mysql_server.port,
+              "username": mysql_server.reader, "password": mysql_server.reader_password,
+              "ssl": "disabled"}
+    started = time.monotonic()
+    out = _measure("mysql", json.dumps(params), WIDE["mysql"])
+    assert "error" not in out, out
+    assert out["truncated_by"] == "bytes" and 10 <= out["rows"] < 3000, out
+    assert out["peak_mb"] - out["base_mb"] < CAP / MB + 300, out
+    assert time.monotonic() - started < 60
