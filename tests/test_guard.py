@@ -129,6 +129,21 @@ def test_snowflake_read_only_system_function_is_allowed_others_are_not():
         check_sql("SELECT SYSTEM$CANCEL_ALL_QUERIES(1)", "snowflake")
 
 
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM APPENDS(TABLE ds.orders, NULL, NULL)",
+    "SELECT _CHANGE_TYPE, id FROM CHANGES(TABLE `p.ds.orders`, TIMESTAMP '2024-01-01', NULL)"])
+def test_bigquery_change_history_functions_pass(sql):
+    assert check_sql(sql, "bigquery") == sql
+
+
+def test_bigquery_change_history_still_checks_what_it_reads():
+    with pytest.raises(UnsafeSQL):
+        check_sql("SELECT * FROM APPENDS(TABLE ds.orders, NULL, NULL); DROP TABLE ds.x", "bigquery")
+    with pytest.raises(UnsafeSQL, match="(?i)external_query is not allowed"):
+        check_sql("SELECT * FROM APPENDS(TABLE ds.o, NULL, NULL) WHERE EXTERNAL_QUERY('c', 'x') "
+                  "IS NULL", "bigquery")
+
+
 def test_a_dialect_sqlglot_does_not_know_is_refused():
     with pytest.raises(UnsafeSQL, match="no database here speaks that dialect"):
         check_sql("SELECT 1", "cobol")

@@ -57,7 +57,11 @@ class BigQuery(Connector):
     system_schemas = frozenset({"information_schema"})
     # jobs, not sessions: a dry run must report a SELECT within the bytes cap before a job runs
     capabilities = Capabilities(read_only_session=False)
-    sql_policy = SQLPolicy({"external_query": RUNS_TEXT})
+    # APPENDS/CHANGES(TABLE t, ...) read a table's change history; sqlglot can't parse the TABLE
+    # keyword there, so the checked copy drops it (the table reference itself stays checked)
+    sql_policy = SQLPolicy({"external_query": RUNS_TEXT},
+                           builtin_functions=frozenset({"appends", "changes"}),
+                           parse_rewrites=((r"\b(APPENDS|CHANGES)\s*\(\s*TABLE\s+", r"\1("),))
     agent_rules = AgentRules(
         "Google BigQuery (GoogleSQL)", "identifiers and table paths in backticks "
         "(`project.dataset.table`); strings in single or double quotes",

@@ -72,6 +72,9 @@ class SQLPolicy:
     # SHOW <setting>, TABLE <name> (see olympus.guard_commands).
     read_statements: frozenset[str] = frozenset()
     wrappers: frozenset[str] = frozenset()
+    # (regex, replacement) applied to a copy that is parsed and checked (the text that runs is
+    # the user's): syntax sqlglot can't read yet, e.g. BigQuery's APPENDS(TABLE t, ...)
+    parse_rewrites: tuple[tuple[str, str], ...] = ()
 
     def call_reason(self, names: tuple[str, ...] | list[str], *, builtin: bool,
                     table: bool) -> str | None:
