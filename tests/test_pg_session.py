@@ -1,5 +1,6 @@
 """PostgreSQL session hygiene behind the guard: nothing one query does outlives its checkout."""
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from olympus.connectors import create_connector
@@ -17,16 +18,41 @@ def _other_session_can_lock(pg_url: str, key: int) -> bool:
         engine.dispose()
 
 
-def test_session_advisory_lock_taken_by_bypassing_the_guard_is_freed_at_next_checkout(pg_url):
+@pytest.mark.parametrize("path", ["arrow", "psycopg"])
+def test_session_advisory_lock_taken_by_bypassing_the_guard_is_freed_when_the_query_ends(
+        pg_url, path):
     connector = create_connector("postgresql", {"url": pg_url}, pool_size=1, max_overflow=0)
+    connector.arrow_native = path == "arrow"
     try:
         # connector.fetch skips the guard on purpose: this is the layer behind it.
         connector.fetch("SELECT pg_advisory_lock(4242)", limit=1, timeout_s=5)
-        assert not _other_session_can_lock(pg_url, 4242)  # control: the lock really leaked
+        assert _other_session_can_lock(pg_url, 4242)  # not held once the query returned
         result = connector.fetch("SELECT 1 AS one", limit=1, timeout_s=5)  # same pooled session
         assert result.table.to_pylist() == [{"one": 1}]
-        assert _other_session_can_lock(pg_url, 4242)
     finally:
+        connector.dispose()
+
+
+def test_the_checkout_ping_also_frees_advisory_locks(pg_url):
+    """Second layer: a lock on a pooled ADBC connection (taken outside a session) is gone at the
+    next checkout."""
+    from olympus.connectors import pg_arrow
+
+    connector = create_connector("postgresql", {"url": pg_url})
+    pool = pg_arrow.make_pool(connector)
+    try:
+        conn = pool.connect()
+        cursor = conn.cursor()
+        cursor.execute("SELECT pg_advisory_lock(4343)")
+        cursor.fetchall()
+        cursor.close()
+        conn.dbapi_connection.commit()
+        conn.close()  # back to the pool, lock still held by that session
+        assert not _other_session_can_lock(pg_url, 4343)  # control: the lock really is held
+        pool.connect().close()  # checkout: the pre-ping frees it
+        assert _other_session_can_lock(pg_url, 4343)
+    finally:
+        pool.dispose()
         connector.dispose()
 
 
