@@ -196,6 +196,8 @@ class Store:
         public, secret = _split(cls, cls.validate(merged))
         if public == old_public and secret == old_secret:
             return {}
+        check_credentials_stay(cls, {**old_public, **old_secret}, {**public, **secret}, params,
+                               cleared=clear_secrets)
         return {"params_json": _dumps(public), "secret_fields_json": _dumps(sorted(secret)),
                 "secrets_encrypted": self.keyring().encrypt(secret) if secret else None,
                 "schema_json": None, "introspected_at": None, "table_count": None,
@@ -364,6 +366,24 @@ def _split(cls, params: Mapping[str, Any]) -> tuple[dict, dict]:
     public = {k: v for k, v in params.items() if k not in secret_names}
     secret = {k: v for k, v in params.items() if k in secret_names and v not in (None, "")}
     return public, secret
+
+
+def check_credentials_stay(cls, old: Mapping[str, Any], new: Mapping[str, Any],
+                           given: Mapping[str, Any], cleared: Iterable[str] = ()) -> None:
+    """Saved secrets may only go where they went before: changing a field that decides where
+    (host, port, URL, account, project...) needs every kept secret typed in again. old and new
+    are whole parameter sets (secrets included); given is what the user typed."""
+    moved = [f for f in cls.target_fields if old.get(f) != new.get(f) and f not in cleared]
+    kept = [k for k in cls.secret_fields() if old.get(k) and given.get(k) in (None, "")]
+    if not moved or not kept:
+        return
+    labels = {f.name: f.label for f in cls.fields}
+    raise ConfigError(
+        f"Changing {', '.join(labels.get(f, f) for f in moved)} would send the saved "
+        f"{', '.join(labels.get(k, k) for k in kept)} to a new place.",
+        title="Enter the credentials again", fields=tuple(kept),
+        suggestion="Type the password (and every other secret) again, or remove it, together "
+                   "with the change.")
 
 
 def _test_values(result, now: datetime) -> dict[str, Any]:

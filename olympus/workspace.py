@@ -140,16 +140,31 @@ class Workspace:
                     existing: str | None = None) -> TestResult:
         """Try form values without saving; editing `existing`, blank secrets mean the stored ones."""
         cls = connector_class(type)
-        merged = dict(params)
-        if existing is not None:
-            stored = self.store.connector(self.owner, existing).params
-            blank = {k for k in cls.secret_fields() if params.get(k) in (None, "")}
-            merged = {**stored, **{k: v for k, v in params.items() if k not in blank}}
-        probe = cls(cls.validate(merged), statement_timeout_s=self.settings.statement_timeout_s)
+        merged = cls.validate(dict(params)) if existing is None else \
+            self._edited_params(cls, existing, params)
+        probe = cls(merged, statement_timeout_s=self.settings.statement_timeout_s)
         try:
             return probe.test()
         finally:
             probe.dispose()
+
+    def _edited_params(self, cls: type[Connector], existing: str,
+                       params: Mapping[str, Any]) -> dict[str, Any]:
+        """Form values over the stored ones (blank secrets = saved), refusing to send saved
+        secrets to a changed host/port/URL/account (the test would hand them over)."""
+        from olympus.store import check_credentials_stay
+
+        record = self.get(existing)
+        if connector_class(record.type) is not cls:
+            from olympus.errors import ConfigError
+
+            raise ConfigError("A connection's type can't change.", fields=("type",),
+                              suggestion="Add a new connection of the other type instead.")
+        stored = self.store.connector(self.owner, record.id).params
+        blank = {k for k in cls.secret_fields() if params.get(k) in (None, "")}
+        merged = cls.validate({**stored, **{k: v for k, v in params.items() if k not in blank}})
+        check_credentials_stay(cls, stored, merged, params)
+        return merged
 
     def test_connection(self, name: str) -> TestResult:
         record = self.get(name)

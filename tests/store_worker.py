@@ -17,7 +17,7 @@ def main(url: str, worker: int, ops: int) -> None:
         record = store.add("team", name, "postgresql",
                            {"host": "db.internal", "username": f"u{worker}",
                             "password": f"secret-{worker}-{i}"})
-        store.update("team", record.id, params={"port": 6000 + i, "password": ""})
+        store.update("team", record.id, params={"port": 6000 + i, "password": f"secret-{worker}-{i}"})
         store.log_query("team", record.id, sql=f"select {worker}, {i}", status="ok",
                         row_count=i, elapsed_ms=1.0)
     store.dispose()

@@ -84,9 +84,10 @@ def test_update_keeps_blank_secret_and_resets_status(store):
     record = store.add("local", "a", "postgresql", PG_PARAMS)
     store.record_test("local", record.id, Result(True, 1.0))
     store.save_schema("local", record.id, {"tables": [], "introspected_at": None})
-    updated = store.update("local", "a", name="b", params={"port": 6543, "password": ""},
+    updated = store.update("local", "a", name="b", params={"database": "other", "password": ""},
                            expose_data_to_llm=True)
-    assert (updated.name, updated.params["port"], updated.expose_data_to_llm) == ("b", 6543, True)
+    assert (updated.name, updated.params["database"], updated.expose_data_to_llm) == \
+        ("b", "other", True)
     assert updated.last_test_status is None and updated.introspected_at is None
     assert store.connector("local", "b").params["password"] == PASSWORD
     store.update("local", "b", params={"password": "new-one"})
@@ -95,6 +96,10 @@ def test_update_keeps_blank_secret_and_resets_status(store):
     assert untouched.secret_fields_set == ("password",)
     with pytest.raises(ConfigError):
         store.update("local", "b", params={"port": "not a number"})
+    with pytest.raises(ConfigError, match="would send the saved Password"):  # target field
+        store.update("local", "b", params={"port": 6543})
+    moved = store.update("local", "b", params={"port": 6543, "password": "typed-again"})
+    assert moved.params["port"] == 6543
     assert store.get("local", "b").params["port"] == 6543
 
 

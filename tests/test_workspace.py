@@ -138,10 +138,10 @@ def test_edit_and_remove_drop_cached_connectors(ws, pg_db):
     assert ws.connector("pg") is first
     first.test()
     assert first._engine is not None
-    ws.update_connection("pg", params={"sslmode": "disable"})
+    ws.update_connection("pg", params={"database": "other_db"})  # not a target field
     assert first._engine is None  # disposed
     second = ws.connector("pg")
-    assert second is not first and second.params["sslmode"] == "disable"
+    assert second is not first and second.params["database"] == "other_db"
     assert second.params["url"] == pg_db  # blank secret kept
     ws.remove_connection("pg")
     with pytest.raises(NotFound):
@@ -160,7 +160,7 @@ def test_connector_factory_gets_owner_id_and_fingerprint(store, settings, pg_db)
     record, _ = ws.add_connection("pg", "postgresql", {"url": pg_db})
     assert ws.connector("pg") is ws.connector("pg")
     assert calls[0][:2] == ("alice", record.id) and len(set(calls)) == 1
-    ws.update_connection("pg", params={"sslmode": "disable"})
+    ws.update_connection("pg", params={"database": "other_db"})  # not a target field
     ws.connector("pg")
     assert len(set(calls)) == 2 and dropped == [("alice", record.id)]
     ws.remove_connection("pg")
@@ -245,7 +245,7 @@ def test_test_params_before_saving_and_on_edit_with_blank_secret(ws, pg_db):
     assert ws.test_params("postgresql", {"url": pg_db}).ok
     assert ws.connections() == []  # testing saves nothing
     ws.add_connection("pg", "postgresql", {"url": pg_db})
-    assert ws.test_params("postgresql", {"url": "", "sslmode": "disable"}, existing="pg").ok
+    assert ws.test_params("postgresql", {"url": "", "database": "x"}, existing="pg").ok
     down = ws.test_params("postgresql", {"url": f"postgresql://u@127.0.0.1:{free_port()}/x"},
                           existing="pg")
     assert not down.ok and down.error.title == "Connection failed"

@@ -87,6 +87,9 @@ class Connector:
     default_port: ClassVar[int | None] = None
     fields: ClassVar[tuple[Field, ...]] = ()
     missing_labels: ClassVar[Mapping[str, str]] = {}  # field -> wording when it is missing
+    # Fields that decide where the credentials are sent: changing one needs every saved secret
+    # entered again (else an edit could point a saved password at the editor's own server).
+    target_fields: ClassVar[tuple[str, ...]] = ("host", "port", "url", "sslmode", "ssl")
     error_rules: ClassVar[tuple[ErrorRule, ...]] = ()  # checked before COMMON_RULES
     version_query: ClassVar[str] = "SELECT version()"
     database_query: ClassVar[str] = "SELECT current_database()"

@@ -68,6 +68,7 @@ class BigQuery(Connector):
         "DATE_TRUNC(d, MONTH), EXTRACT(YEAR FROM d), TIMESTAMP_TRUNC(ts, MONTH), "
         "DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY), FORMAT_DATE('%Y-%m', d)", "LIMIT n",
         "Qualify tables with their dataset; SAFE_DIVIDE avoids division by zero.")
+    target_fields = ("project", "api_endpoint", "location")
     fields = (
         Field("project", "Project", required=True, help="Google Cloud project ID that runs the jobs"),
         Field("dataset", "Default dataset", help="Unqualified table names resolve here"),

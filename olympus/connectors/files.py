@@ -15,6 +15,7 @@ class FileConnector(Connector):
     """Embedded databases: one file on this machine, kept as an absolute path."""
 
     file_help: ClassVar[str] = "Path to the database file"
+    target_fields: ClassVar[tuple[str, ...]] = ("path",)
     missing_file_hint: ClassVar[str] = "Check the file path."
     # user SQL runs in worker processes (olympus.connectors.worker): an engine crash or runaway
     # query costs a restart, not the app; catalog reads and test() run our own fixed SQL here

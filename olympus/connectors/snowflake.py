@@ -82,6 +82,7 @@ class Snowflake(Connector):
               options=("https", "http"), help="Advanced/testing: http only for a local emulator"),
     )
     missing_labels = {"password": "Password (or Private key)"}
+    target_fields = ("account", "user", "host", "port", "protocol")
     error_rules = (
         ErrorRule(r"incorrect username or password|390100", AuthenticationFailed,
                   "Authentication failed. Check credentials."),
