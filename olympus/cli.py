@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Sequence
 
+from olympus import cli_teams
 from olympus.errors import ConfigError, OlympusError, UnknownError, redact
 from olympus.params import url_backend, url_params
 
@@ -45,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m olympus", description="Olympus: read-only SQL over your databases.",
         epilog="Settings come from the environment: OLYMPUS_HOME, OLYMPUS_STORE_URL, "
                "OLYMPUS_SECRET_KEY, OPENAI_API_KEY, OLYMPUS_MODEL.")
-    parser.add_argument("--owner", help="owner/space to act as (default: OLYMPUS_OWNER or local)")
+    parser.add_argument("--space", "--owner", dest="owner", metavar="SPACE",
+                        help="the space to act in (default: OLYMPUS_OWNER or local)")
+    parser.add_argument("--user", default=os.environ.get("OLYMPUS_USER"), metavar="EMAIL",
+                        help="act as this member, with their role (default: OLYMPUS_USER; "
+                             "none = the operator, admin of the space)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     conns = commands.add_parser("connections", help="add, list, test and remove connections")
@@ -108,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="create (or rebuild) the embedded demo database")
     demo.add_argument("--reset", action="store_true", help="regenerate it from scratch")
+    cli_teams.add_parsers(commands, sub)
     return parser
 
 
@@ -145,7 +151,14 @@ def _workspace(args):
     settings = Settings.from_env()
     store = Store.from_settings(settings)
     store.check_key()  # a wrong key stops every command before anything runs
-    return Workspace(store, args.owner or settings.owner, settings=settings)
+    principal = None
+    if args.user:  # a member: their space and role decide what they may do
+        from olympus.store_teams import Teams
+        from olympus.teams import principal_for
+
+        space = Teams(store).space_id(args.owner) if args.owner else None
+        principal = principal_for(store, settings, args.user, space)
+    return Workspace(store, args.owner or settings.owner, settings=settings, principal=principal)
 
 
 def _fail(err: OlympusError) -> int:
@@ -177,7 +190,7 @@ def _privilege_warning(type_: str, result) -> None:
 # ---- connections ----------------------------------------------------------------------------
 def cmd_connections(args, ws) -> int:
     return {"add": _add, "list": _list, "test": _test, "remove": _remove,
-            "allow": _allow}[args.action](args, ws)
+            "allow": _allow, "grant": cli_teams.cmd_grant}[args.action](args, ws)
 
 
 def _allow(args, ws) -> int:
@@ -348,7 +361,7 @@ def cmd_demo(args, ws) -> int:
 
 HANDLERS: dict[str, Callable] = {"connections": cmd_connections, "schema": cmd_schema,
                                  "sql": cmd_sql, "ask": cmd_ask, "keys": cmd_keys,
-                                 "demo": cmd_demo}
+                                 "demo": cmd_demo, "spaces": cli_teams.cmd_spaces}
 
 
 # ---- parameter sources ------------------------------------------------------------------------

@@ -32,6 +32,9 @@ class Settings:
     owner: str = DEFAULT_OWNER
     auth: str = "none"  # sign-in: none | oidc | proxy (OLYMPUS_AUTH)
     data_dirs: tuple[Path, ...] = ()  # file connections open only files under these
+    admins: tuple[str, ...] = ()  # OLYMPUS_ADMINS: admins of the first space on first sign-in
+    allowed_domains: tuple[str, ...] = ()  # OLYMPUS_ALLOWED_DOMAINS: other e-mail domains refused
+    user_rate_limit_per_min: int = 60  # per signed-in user, across replicas
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -65,6 +68,10 @@ class Settings:
             schema_ttl_s=_number(get("OLYMPUS_SCHEMA_TTL"), 86_400.0, float, "OLYMPUS_SCHEMA_TTL"),
             owner=get("OLYMPUS_OWNER") or DEFAULT_OWNER,
             auth=_auth(get("OLYMPUS_AUTH")),
+            admins=_emails(get("OLYMPUS_ADMINS")),
+            allowed_domains=tuple(d.lstrip("@") for d in _emails(get("OLYMPUS_ALLOWED_DOMAINS"))),
+            user_rate_limit_per_min=_number(get("OLYMPUS_USER_RATE_LIMIT"), 60, int,
+                                            "OLYMPUS_USER_RATE_LIMIT"),
         )
         settings = replace(settings, data_dirs=_data_dirs(get("OLYMPUS_DATA_DIR"), settings.auth))
         return replace(settings, **changes) if changes else settings
@@ -104,6 +111,11 @@ def parse_keys(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def _emails(raw: str | None) -> tuple[str, ...]:
+    """A comma/space separated list, lower-cased (e-mail addresses and domains)."""
+    return tuple(p.strip().lower() for p in (raw or "").replace(",", " ").split() if p.strip())
 
 
 def _auth(raw: str | None) -> str:

@@ -63,6 +63,53 @@ owner_flags = sa.Table(
     sa.Column("flag", sa.String(50), primary_key=True),
     sa.Column("set_at", TS, nullable=False),
 )
+# ---- teams: a space is the `owner` scope above; members have a role in it --------------------
+spaces = sa.Table(
+    "spaces", metadata,
+    sa.Column("id", sa.String(200), primary_key=True),  # the owner key of its connections
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+)
+members = sa.Table(
+    "members", metadata,
+    sa.Column("space_id", sa.String(200), primary_key=True),
+    sa.Column("email", sa.String(320), primary_key=True),  # lower-case
+    sa.Column("role", sa.String(20), nullable=False),  # viewer | editor | admin
+    sa.Column("added_at", TS, nullable=False),
+    sa.Index("ix_members_email", "email"),
+)
+# A connection with grants is visible only to the named members and roles (admins always).
+grants = sa.Table(
+    "grants", metadata,
+    sa.Column("connection_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(10), primary_key=True),  # user | role
+    sa.Column("value", sa.String(320), primary_key=True),
+)
+# Append-only: who did what, where, with which result (the app never updates or deletes rows).
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("user", sa.String(320), nullable=False),
+    sa.Column("space", sa.String(200)),
+    sa.Column("connection_id", sa.String(36)),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("sql", sa.Text),
+    sa.Column("question", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("rows", sa.Integer),
+    sa.Column("bytes", sa.BigInteger),
+    sa.Column("elapsed_ms", sa.Float),
+    sa.Column("detail", sa.Text),
+    sa.Index("ix_audit_space_at", "space", "at"),
+)
+# Fixed one-minute windows per limit key, shared by every replica and CLI process.
+rate_counts = sa.Table(
+    "rate_counts", metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("window", sa.BigInteger, primary_key=True),  # epoch seconds // window length
+    sa.Column("count", sa.Integer, nullable=False),
+)
 schema_version = sa.Table(
     "schema_version", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -100,10 +147,20 @@ def _v4_allowed_functions(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE connections ADD COLUMN allowed_functions_json TEXT"))
 
 
+def _v5_teams(conn: sa.Connection) -> None:
+    """Spaces, members, grants, the audit log and shared rate counters; every existing owner
+    becomes a space of the same id (its local user stays its admin through the settings)."""
+    for table in (spaces, members, grants, audit_log, rate_counts):
+        table.create(conn, checkfirst=True)
+    owners = sorted(set(conn.execute(sa.select(connections.c.owner)).scalars()))
+    if owners:
+        conn.execute(spaces.insert(), [{"id": o, "name": o, "created_at": now()} for o in owners])
+
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
 MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role,
-                    _v4_allowed_functions]
+                    _v4_allowed_functions, _v5_teams]
 
 
 def migrate(engine: sa.Engine) -> None:

@@ -14,6 +14,8 @@ from olympus.connectors import Connector, TestResult, connector_class
 from olympus.connectors.duckdb import DuckDB
 from olympus.errors import OlympusError, UnsafeSQL, map_error
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
+from olympus.teams import LOCAL_USER, Principal
+from olympus.workspace_access import Access
 
 if TYPE_CHECKING:
     from olympus.runner import QueryResult, RateLimiter
@@ -84,17 +86,20 @@ def closed_under_us(exc: BaseException) -> bool:
     return bool(_CLOSED.search(text))
 
 
-class Workspace:
+class Workspace(Access):
     """Connections, schema, SQL and the demo for one owner; never crosses to another owner."""
 
     def __init__(self, store: Store, owner: str | None = None, *,
                  settings: Settings | None = None,
                  connector_factory: ConnectorFactory | None = None,
                  shared: Shared | None = None,
-                 limiter: "RateLimiter | None" = None) -> None:
+                 limiter: "RateLimiter | None" = None,
+                 principal: Principal | None = None) -> None:
         self.store = store
         self.settings = settings or store.settings
-        self.owner = owner or self.settings.owner
+        self.owner = principal.space if principal else owner or self.settings.owner
+        # without sign-in (and for the CLI's operator): the admin of this space
+        self.principal = principal or Principal(LOCAL_USER, self.owner, "admin")
         self.connector_factory = connector_factory
         self.shared = shared or Shared(store, self.settings)
         self.catalog = self.shared.catalog
@@ -108,10 +113,13 @@ class Workspace:
 
     # ---- connections --------------------------------------------------------------------------
     def connections(self) -> list[ConnectionRecord]:
-        return self.store.list_connections(self.owner)
+        """The space's connections this user may see (grants)."""
+        self.principal.require("view")
+        return self.visible(self.store.list_connections(self.owner))
 
     def get(self, name: str) -> ConnectionRecord:
-        return self.store.get(self.owner, name)
+        self.principal.require("view")
+        return self.checked(self.store.get(self.owner, name))
 
     def add_connection(self, name: str, type: str, params: Mapping[str, Any], *,
                        test_first: bool = True, save_untested: bool = False,
@@ -120,6 +128,7 @@ class Workspace:
                        ) -> tuple[ConnectionRecord | None, TestResult | None]:
         """Test, then save only a working connection (unless save_untested); nothing half-saved.
         require_read_only_role (default: on when sign-in is on) refuses risky credentials."""
+        self.principal.require("manage")
         cls = connector_class(type)
         clean = cls.validate(dict(params))
         self._ensure_free(name)
@@ -139,6 +148,7 @@ class Workspace:
     def test_params(self, type: str, params: Mapping[str, Any], *,
                     existing: str | None = None) -> TestResult:
         """Try form values without saving; editing `existing`, blank secrets mean the stored ones."""
+        self.principal.require("manage")
         cls = connector_class(type)
         merged = cls.validate(dict(params)) if existing is None else \
             self._edited_params(cls, existing, params)
@@ -181,6 +191,7 @@ class Workspace:
         """Blank secrets keep the stored ones, None removes a setting, `clear_secrets` removes
         saved secrets; a parameter change drops pools and cached schema. A connection that
         requires a read-only role refuses credentials that tested risky."""
+        self.principal.require("manage")
         clear_secrets = tuple(clear_secrets)
         checked = self._check_update(name, params, require_read_only_role)
         record = self.store.update(self.owner, name, name=new_name, params=params,
@@ -233,6 +244,7 @@ class Workspace:
     def allow_functions(self, name: str, functions: Iterable[str]) -> ConnectionRecord:
         """Let the guard pass these functions on one connection (names only; a deny-listed
         function stays refused); the connection's pools are rebuilt with the new list."""
+        self.principal.require("manage")
         names = [str(f).strip().lower() for f in functions if str(f).strip()]
         bad = [n for n in names if not _FUNCTION_NAME.fullmatch(n)]
         if bad:
@@ -247,6 +259,7 @@ class Workspace:
         return record
 
     def remove_connection(self, name: str) -> ConnectionRecord:
+        self.principal.require("manage")
         record = self.store.remove(self.owner, name)
         self._drop(record.id)
         return record
@@ -306,6 +319,7 @@ class Workspace:
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
                 question: str | None = None) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log."""
+        self.principal.require("query")
         record = self.get(name)
         connector = self.connector(record.id)
         try:
@@ -360,8 +374,9 @@ class Workspace:
         return not self.store.has_flag(self.owner, DEMO_OFFERED) and not self.connections()
 
     def offer_demo(self) -> ConnectionRecord | None:
-        """On the real first start create the demo (once per owner, ever); else None."""
-        if self.store.has_flag(self.owner, DEMO_OFFERED):
+        """On the real first start create the demo (once per owner, ever); else None. Only an
+        admin's first visit creates it."""
+        if self.store.has_flag(self.owner, DEMO_OFFERED) or not self.principal.can("manage"):
             return None
         if self.connections():  # started without it (CLI, older store): don't add one later
             self.store.set_flag(self.owner, DEMO_OFFERED)
@@ -376,6 +391,7 @@ class Workspace:
         """Build the demo file if missing (or on reset) and register it; touches nothing else."""
         from olympus.demo import build_demo
 
+        self.principal.require("manage")
         path = str(self.settings.demo_path)
         existing = self._demo_record(path)
         self.demo_built = False
