@@ -58,6 +58,7 @@ class ConnectionRecord:
     updated_at: datetime
     require_read_only_role: bool = False  # refuse credentials whose last test found risks
     allowed_functions: tuple[str, ...] = ()  # an admin's exceptions to the guard's function policy
+    managed: bool = False  # declared in secrets.toml: read-only here, secrets not in the store
 
     @property
     def risky(self) -> tuple[str, ...] | None:
@@ -405,7 +406,8 @@ def _record(row) -> ConnectionRecord:
         table_count=row.table_count, expose_data_to_llm=bool(row.expose_data_to_llm),
         created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
         require_read_only_role=bool(row.require_read_only_role),
-        allowed_functions=tuple(json.loads(row.allowed_functions_json or "[]")))
+        allowed_functions=tuple(json.loads(row.allowed_functions_json or "[]")),
+        managed=bool(row.managed))
 
 
 def _owner(owner: str) -> str:

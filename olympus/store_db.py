@@ -38,6 +38,8 @@ connections = sa.Table(
     sa.Column("require_read_only_role", sa.Boolean, nullable=False, server_default=sa.false()),
     # functions an admin allowed for this connection beyond what the guard knows to be safe
     sa.Column("allowed_functions_json", sa.Text),
+    # declared in secrets.toml: not editable in the app, secrets never stored here
+    sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("owner", "name", name="uq_connections_owner_name"),
@@ -157,10 +159,18 @@ def _v5_teams(conn: sa.Connection) -> None:
         conn.execute(spaces.insert(), [{"id": o, "name": o, "created_at": now()} for o in owners])
 
 
+def _v6_managed(conn: sa.Connection) -> None:
+    """Add connections.managed (existing connections are the users' own)."""
+    if "managed" in {c["name"] for c in sa.inspect(conn).get_columns("connections")}:
+        return
+    conn.execute(sa.text("ALTER TABLE connections ADD COLUMN managed BOOLEAN NOT NULL DEFAULT "
+                         + ("false" if conn.dialect.name == "postgresql" else "0")))
+
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
 MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role,
-                    _v4_allowed_functions, _v5_teams]
+                    _v4_allowed_functions, _v5_teams, _v6_managed]
 
 
 def migrate(engine: sa.Engine) -> None:

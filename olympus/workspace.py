@@ -64,6 +64,7 @@ class Shared:
         self.limiter = RateLimiter(settings.rate_limit_per_min, 60.0)
         self.catalog = CatalogCache(ttl_s=settings.schema_ttl_s, load=self._load, save=self._save)
         self.indexes = Memo()
+        self.synced: set = set()  # (space, secrets file, declarations) already in the store
         self._store = store
 
     def _load(self, key: CacheKey):
@@ -115,10 +116,12 @@ class Workspace(Access):
     def connections(self) -> list[ConnectionRecord]:
         """The space's connections this user may see (grants)."""
         self.principal.require("view")
+        self.sync_managed()
         return self.visible(self.store.list_connections(self.owner))
 
     def get(self, name: str) -> ConnectionRecord:
         self.principal.require("view")
+        self.sync_managed()
         return self.checked(self.store.get(self.owner, name))
 
     def add_connection(self, name: str, type: str, params: Mapping[str, Any], *,
@@ -164,7 +167,7 @@ class Workspace(Access):
         secrets to a changed host/port/URL/account (the test would hand them over)."""
         from olympus.store import check_credentials_stay
 
-        record = self.get(existing)
+        record = self.editable(existing)
         if connector_class(record.type) is not cls:
             from olympus.errors import ConfigError
 
@@ -191,7 +194,7 @@ class Workspace(Access):
         """Blank secrets keep the stored ones, None removes a setting, `clear_secrets` removes
         saved secrets; a parameter change drops pools and cached schema. A connection that
         requires a read-only role refuses credentials that tested risky."""
-        self.principal.require("manage")
+        self.editable(name)
         clear_secrets = tuple(clear_secrets)
         checked = self._check_update(name, params, require_read_only_role)
         record = self.store.update(self.owner, name, name=new_name, params=params,
@@ -244,7 +247,7 @@ class Workspace(Access):
     def allow_functions(self, name: str, functions: Iterable[str]) -> ConnectionRecord:
         """Let the guard pass these functions on one connection (names only; a deny-listed
         function stays refused); the connection's pools are rebuilt with the new list."""
-        self.principal.require("manage")
+        self.principal.require("manage")  # managed ones too: this is the guard's, not the file's
         names = [str(f).strip().lower() for f in functions if str(f).strip()]
         bad = [n for n in names if not _FUNCTION_NAME.fullmatch(n)]
         if bad:
@@ -259,7 +262,7 @@ class Workspace(Access):
         return record
 
     def remove_connection(self, name: str) -> ConnectionRecord:
-        self.principal.require("manage")
+        self.editable(name)
         record = self.store.remove(self.owner, name)
         self._drop(record.id)
         return record
@@ -275,6 +278,8 @@ class Workspace(Access):
         version = _version(record)
 
         def build() -> Connector:
+            if record.managed:  # its secrets live in secrets.toml, never in the store
+                return self.managed_connector(record)
             return self.store.connector(self.owner, record.id,
                                         statement_timeout_s=self.settings.statement_timeout_s,
                                         max_result_bytes=self.settings.max_result_bytes)

@@ -3,7 +3,7 @@ space's members. Every check is here in core, so the UI and the CLI obey the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from olympus.store import ConnectionRecord, NotFound
 from olympus.store_teams import Teams
@@ -19,6 +19,8 @@ class Access:
     store: "Store"
     owner: str
     principal: Principal
+    settings: Any
+    shared: Any
 
     @property
     def teams(self) -> Teams:
@@ -37,6 +39,44 @@ class Access:
         """The record if this user may see it; else the same NotFound as a missing one."""
         if not self.visible([record]):
             raise NotFound(f"No connection named {record.name!r}.")
+        return record
+
+    # ---- connections declared in secrets.toml ---------------------------------------------------
+    def sync_managed(self) -> None:
+        """Mirror this space's declared connections into the store, once per file version."""
+        from olympus import managed
+        from olympus.store_managed import sync
+
+        items = managed.declared(self.settings.owner)
+        key = (self.owner, managed.version())
+        if key in self.shared.synced:
+            return
+        sync(self.store, self.owner, items)
+        self.shared.synced.add(key)
+
+    def managed_connector(self, record: ConnectionRecord):
+        """A declared connection's connector, its secrets read from the secrets file."""
+        from olympus import managed
+        from olympus.connectors import create_connector
+
+        item = next((m for m in managed.declared(self.settings.owner)
+                     if m.space == self.owner and m.name == record.name), None)
+        if item is None:
+            raise NotFound(f"No connection named {record.name!r}.")
+        return create_connector(item.type, item.params, allowed_functions=record.allowed_functions,
+                                statement_timeout_s=self.settings.statement_timeout_s,
+                                max_result_bytes=self.settings.max_result_bytes)
+
+    def editable(self, name: str) -> ConnectionRecord:
+        """A connection this admin may change: not one declared in secrets.toml."""
+        from olympus.errors import ConfigError
+
+        self.principal.require("manage")
+        record = self.store.get(self.owner, name)
+        if record.managed:
+            raise ConfigError(f"{record.name!r} is managed in the server's secrets.toml.",
+                              title="Managed connection",
+                              suggestion="Change it there (an administrator of the server).")
         return record
 
     # ---- grants -------------------------------------------------------------------------------
