@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from olympus.ui import resources
+from olympus.ui.safe_text import md_code
 
 PIN, DROP = "Always send (pin)", "Never send (drop)"
 
@@ -30,7 +31,7 @@ def controls(ws, record, last_sent: tuple[str, ...]) -> None:
              else f"Tables for the LLM ({len(keys)} in this connection)")
     with st.expander(label, icon=":material/table_chart:"):
         if last_sent:
-            st.caption("Last question: " + ", ".join(f"`{t}`" for t in last_sent))
+            st.caption("Last question: " + ", ".join(md_code(t) for t in last_sent))
         st.caption("Only table and column names, types and comments are sent"
                    + ("; this connection also allows a small sample of rows."
                       if record.expose_data_to_llm else "; no row values leave this machine."))

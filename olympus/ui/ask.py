@@ -11,6 +11,7 @@ import streamlit as st
 
 from olympus.config import Settings
 from olympus.ui import agent_tables, resources, results, state, widgets
+from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown
 from olympus.ui.state import Entry
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
@@ -157,18 +158,19 @@ def empty_state(ws: Workspace, name: str, records: list) -> None:
 def show_entry(ws: Workspace, entry: Entry) -> None:
     with st.chat_message("user", avatar=":material/person:"):
         if entry.question:
-            st.markdown(entry.question)
+            st.markdown(md_text(entry.question))
         else:
             st.code(entry.sql, language="sql", wrap_lines=True)
     with st.chat_message("assistant", avatar=":material/insights:"):
         source = "AI" if entry.mode == "ask" else "SQL"
         with st.container(horizontal=True):
-            st.badge(f"{source} · {entry.connection}", icon=ICONS["sql"], color="violet")
+            st.badge(f"{source} · {badge_text(entry.connection)}", icon=ICONS["sql"],
+                     color="violet")
             st.caption(entry.created_at.astimezone().strftime("%H:%M:%S"))
-        if entry.answer:
-            st.markdown(entry.answer)
+        if entry.answer:  # model text: no images, HTML or links leaving the app
+            st.markdown(safe_answer_markdown(entry.answer))
         if entry.tables:
-            st.caption("Tables sent to the LLM: " + ", ".join(f"`{t}`" for t in entry.tables))
+            st.caption("Tables sent to the LLM: " + ", ".join(md_code(t) for t in entry.tables))
         if entry.question and entry.sql:
             st.code(entry.sql, language="sql")
         if entry.error is not None:
@@ -210,6 +212,6 @@ def sidebar_history(owner: str) -> None:
             st.caption("Your questions and queries appear here.")
         for entry in reversed(entries):
             icon = ICONS["ok"] if entry.ok else ICONS["failed"]
-            st.button(entry.label, key=f"hist:{entry.id}", icon=icon, type="tertiary",
+            st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
                       on_click=state.put, args=(owner, "focus", entry.id),
-                      help=f"{entry.connection} · {entry.created_at:%H:%M:%S}")
+                      help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")

@@ -22,8 +22,8 @@ def render() -> None:
                    "Databases Olympus can query. Credentials are encrypted at rest; "
                    "every query runs read-only.")
     flash = state.pop(ws.owner, "flash")
-    if flash:
-        st.success(flash, icon=ICONS["ok"])
+    if flash:  # it names connections: plain text
+        st.success(widgets.md_text(flash), icon=ICONS["ok"])
     records, err = widgets.guarded(ws.connections)
     if err is not None:
         return
@@ -42,8 +42,9 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
     with st.container(border=True, key=f"card_{record.id}"):
         left, middle, right = st.columns([4, 3, 4], vertical_alignment="center")
         with left:
-            st.markdown(f"#### {widgets.type_icon(record.type)} {record.name}")
-            st.caption(f"{widgets.type_label(record.type)} · `{record.target or '—'}`")
+            st.markdown(f"#### {widgets.type_icon(record.type)} {widgets.md_text(record.name)}")
+            target = widgets.md_code(record.target or "—")
+            st.caption(f"{widgets.type_label(record.type)} · {target}")
         with middle:
             widgets.status_badge(record)
             tables = ("schema not read yet" if record.table_count is None
@@ -75,7 +76,7 @@ def _toggle(owner: str, what: str, record_id: str) -> None:
 
 
 def retest(ws: Workspace, record: ConnectionRecord) -> None:
-    with st.spinner(f"Testing {record.name}…"):
+    with st.spinner(f"Testing {widgets.md_text(record.name)}…"):
         result, err = widgets.guarded(lambda: ws.test_connection(record.name))
     if err is None:
         state.put(ws.owner, f"tested:{record.id}", result)
@@ -84,7 +85,8 @@ def retest(ws: Workspace, record: ConnectionRecord) -> None:
 
 def _test_message(result, type_: str) -> None:
     if result.ok:
-        st.success(f"Connection works · {widgets.test_summary(result)}", icon=ICONS["ok"])
+        st.success(f"Connection works · {widgets.md_text(widgets.test_summary(result))}",
+                   icon=ICONS["ok"])
         privilege_note(type_, result.risky)
     else:
         widgets.error_box(result.error)
@@ -114,8 +116,8 @@ def _risky_refusal(exc: RiskyCredentials, type_: str) -> None:
 
 
 def confirm_delete(ws: Workspace, record: ConnectionRecord) -> None:
-    st.warning(f"Delete **{record.name}**? Its saved credentials and cached schema are removed; "
-               "the database itself is not touched.", icon=ICONS["delete"])
+    st.warning(f"Delete **{widgets.md_text(record.name)}**? Its saved credentials and cached "
+               "schema are removed; the database itself is not touched.", icon=ICONS["delete"])
     yes, no, _ = st.columns([2, 2, 6])
     if yes.button("Delete connection", type="primary", key=f"del_yes_{record.id}"):
         _, err = widgets.guarded(lambda: ws.remove_connection(record.name))
@@ -133,7 +135,8 @@ def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
     prefix = f"edit_{record.id}"
     errors = state.get(ws.owner, f"{prefix}:errors") or {}
     with st.form(prefix, border=False):
-        st.markdown(f"**Edit {record.name}** · blank secret fields keep their saved values")
+        st.markdown(f"**Edit {widgets.md_text(record.name)}** · blank secret fields keep their "
+                    "saved values")
         name = st.text_input("Name *", value=record.name, key=f"{prefix}:name")
         raw = forms.field_inputs(cls, key=prefix, current=record.params,
                                  secrets_set=record.secret_fields_set, errors=errors)
@@ -189,9 +192,9 @@ def _update(ws: Workspace, record: ConnectionRecord, name: str, params: dict, *,
 
 def _form_error(errors: dict) -> None:
     if errors.get("_form"):
-        st.error(errors["_form"], icon=ICONS["failed"])
+        st.error(widgets.md_text(errors["_form"]), icon=ICONS["failed"])
     if errors.get("name"):
-        st.markdown(f":red[:material/error: {errors['name']}]")
+        st.markdown(f":red[:material/error: {widgets.md_text(errors['name'])}]")
 
 
 # ---- add ------------------------------------------------------------------------------------
@@ -204,7 +207,7 @@ def add_form(ws: Workspace) -> None:
     with st.form(ADD, border=False):
         name = st.text_input("Name *", key=f"{ADD}:name", placeholder="e.g. Analytics warehouse")
         if errors.get("name"):
-            st.markdown(f":red[:material/error: {errors['name']}]")
+            st.markdown(f":red[:material/error: {widgets.md_text(errors['name'])}]")
         raw = forms.field_inputs(cls, key=f"{ADD}:{type_}", errors=errors)
         expose = st.checkbox("Allow result rows to be sent to the LLM", key=f"{ADD}:expose",
                              help="Off: only the schema and your question leave this machine.")
@@ -212,7 +215,7 @@ def add_form(ws: Workspace) -> None:
         require = forms.read_only_checkbox(key=f"{ADD}:read_only",
                                            value=ws.settings.auth != "none")
         if errors.get("_form"):
-            st.error(errors["_form"], icon=ICONS["failed"])
+            st.error(widgets.md_text(errors["_form"]), icon=ICONS["failed"])
         with st.container(horizontal=True):
             test = st.form_submit_button("Test connection", icon=ICONS["test"])
             save = st.form_submit_button("Save connection", type="primary", icon=ICONS["add"])

@@ -8,6 +8,7 @@ import streamlit as st
 
 from olympus.connectors import Connector, supported_types
 from olympus.errors import ConfigError, OlympusError
+from olympus.ui.safe_text import md_text
 
 KEEP_SECRET = "Saved — leave blank to keep it"
 CLEAR = "_clear_secrets"  # raw-values key: saved secrets the user ticked for removal
@@ -36,7 +37,7 @@ def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] |
                                     key=f"{key}:{field.name}:clear"):
                 cleared.append(field.name)
             if errors.get(field.name):
-                st.markdown(f":red[:material/error: {errors[field.name]}]")
+                st.markdown(f":red[:material/error: {md_text(errors[field.name])}]")
     values[CLEAR] = tuple(cleared)
     return values
 

@@ -46,7 +46,7 @@ def render() -> None:
         from olympus.demo import DESCRIPTION
 
         st.success(f"**Welcome!** This is the first start, so Olympus created a demo database "
-                   f"and added it as the connection **{demo_name}**: "
+                   f"and added it as the connection **{widgets.md_text(demo_name)}**: "
                    f"{' '.join(DESCRIPTION.split())}", icon=":material/celebration:")
     records, err = widgets.guarded(ws.connections)
     if err is not None:
@@ -77,7 +77,7 @@ def connection_row(record) -> None:
     with st.container(border=True):
         a, b = st.columns([3, 2], vertical_alignment="center")
         with a:
-            st.markdown(f"**{widgets.type_icon(record.type)} {record.name}**")
+            st.markdown(f"**{widgets.type_icon(record.type)} {widgets.md_text(record.name)}**")
             tables = "" if record.table_count is None else f" · {record.table_count:,} tables"
             st.caption(f"{widgets.type_label(record.type)}{tables}")
         with b:

@@ -10,6 +10,7 @@ from olympus import charts
 from olympus.charts import MARK_LABELS, ChartSpec, ChartSpecError
 from olympus.runner import QueryResult
 from olympus.ui import widgets
+from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
 
 NO_CHART = "none"
@@ -24,7 +25,7 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
              f"{result.elapsed_ms:,.0f} ms"]
     st.markdown(" · ".join(facts))
     if result.truncated:
-        st.warning(result.truncation_note, icon=":material/content_cut:")
+        st.warning(md_text(result.truncation_note), icon=":material/content_cut:")
     if result.row_count == 0:
         st.info("The query ran and returned no rows.", icon=":material/inbox:")
         return
@@ -54,11 +55,13 @@ def chart_section(result: QueryResult, *, key: str, spec: ChartSpec | None) -> N
     try:
         chosen = charts.validate(chosen, result.columns)
     except ChartSpecError as exc:
-        st.caption(f":material/info: {exc.message}")
+        st.caption(f":material/info: {md_text(exc.message)}")
         return
     if chosen.mark == "metric":
         value = result.df[chosen.y].iloc[0]
-        st.metric(charts._title(chosen.y), _fmt(value), border=True)
+        shown = _fmt(value)  # a formatted number as is; any other cell value as plain text
+        shown = shown if re.fullmatch(r"-?[\d,]+(\.\d+)?", shown) else md_text(shown)
+        st.metric(md_text(charts._title(chosen.y)), shown, border=True)
         return
     types = dict(zip(result.columns, result.types))
     st.altair_chart(charts.to_altair(chosen, result.df, types), width="stretch",

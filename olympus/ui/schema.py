@@ -12,6 +12,7 @@ from olympus.connectors import connector_class
 from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import resources, state, widgets
+from olympus.ui.safe_text import badge_text, md_code, md_text
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -62,12 +63,12 @@ def _progress_bar(text: str):
     bar = st.progress(0.0, text=text)
 
     def report(message: str, fraction: float) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=md_text(message))
     return bar, report
 
 
 def refresh(ws: Workspace, record: ConnectionRecord) -> None:
-    bar, report = _progress_bar(f"Re-reading the schema of {record.name}…")
+    bar, report = _progress_bar(f"Re-reading the schema of {md_text(record.name)}…")
     snap, err = widgets.guarded(lambda: ws.schema(record.id, refresh=True, progress=report))
     bar.empty()
     if err is None:
@@ -80,11 +81,12 @@ def load(ws: Workspace, record: ConnectionRecord) -> Catalog | None:
     """The cached catalog; the first look at a connection introspects with a progress bar."""
     flash = state.pop(ws.owner, "schema:flash")
     if flash:
-        st.success(flash, icon=ICONS["ok"])
+        st.success(md_text(flash), icon=ICONS["ok"])
     if record.introspected_at:
         snap, err = widgets.guarded(lambda: resources.snapshot(ws, record))
         return snap
-    bar, report = _progress_bar(f"Reading the schema of {record.name} for the first time…")
+    bar, report = _progress_bar(f"Reading the schema of {md_text(record.name)} "
+                                "for the first time…")
     snap, err = widgets.guarded(lambda: ws.schema(record.id, progress=report))
     bar.empty()
     return snap
@@ -173,14 +175,16 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table,
            show_rows: bool = True) -> None:
     kind = table.kind or "table"
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.subheader(f"{ICONS.get(kind, ICONS['table'])} {table.qualified_name}", anchor=False)
-        st.badge(kind, color="blue" if kind == "table" else "orange")
-    st.markdown(table.description or "_No description in the catalog._")
+        st.subheader(f"{ICONS.get(kind, ICONS['table'])} {md_text(table.qualified_name)}",
+                     anchor=False)
+        st.badge(badge_text(kind), color="blue" if kind == "table" else "orange")
+    st.markdown(md_text(table.description) if table.description
+                else "_No description in the catalog._")
     rows = table.row_count_estimate
     facts = [f"**{len(table.columns)}** columns"]
     if show_rows:
         facts.append(f"**{'—' if rows is None else f'{rows:,}'}** rows (estimate)")
-    facts += [f"primary key: `{', '.join(table.primary_key) or 'none'}`",
+    facts += [f"primary key: {md_code(', '.join(table.primary_key) or 'none')}",
               f"**{len(table.foreign_keys)}** foreign keys"]
     st.markdown(" · ".join(facts))
     frame = columns_frame(table)
@@ -214,7 +218,8 @@ def columns_frame(table: Table):
 
 
 def relationship_dot(snap: Catalog, table: Table) -> str | None:
-    """DOT source of the table and its foreign-key neighbours (both directions)."""
+    """DOT source of the table and its foreign-key neighbours (both directions). Node ids are
+    generated (n0, n1...); names only ever appear inside escaped labels (dot_label)."""
     me = (table.schema, table.name)
     edges = [(me, fk.target(table.schema), ", ".join(fk.columns)) for fk in table.foreign_keys]
     edges += [((other.schema, other.name), me, ", ".join(fk.columns))
@@ -222,29 +227,32 @@ def relationship_dot(snap: Catalog, table: Table) -> str | None:
     edges = edges[:MAX_NEIGHBOURS]
     if not edges:
         return None
+    ids = {key: f"n{i}" for i, key in enumerate(sorted({n for edge in edges for n in edge[:2]}))}
 
     def node(key: tuple[str, str]) -> str:
         label = key[1] if key[0] == me[0] else f"{key[0]}.{key[1]}"
         style = ('style="filled,rounded", fillcolor="#4F46E5", fontcolor="white"' if key == me
                  else 'style="filled,rounded", fillcolor="#EEF0FB", color="#C7CAE8"')
-        return f'"{_dot(key)}" [label="{_dot_text(label)}", shape=box, {style}];'
+        return f'{ids[key]} [label="{dot_label(label)}", shape=box, {style}];'
 
-    nodes = {n for edge in edges for n in edge[:2]}
     lines = ['digraph {', 'rankdir=LR; bgcolor="transparent";',
              'node [fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
              'edge [color="#8B90B8", fontname="Helvetica", fontsize=9, fontcolor="#5B6079"];']
-    lines += [node(n) for n in sorted(nodes)]
-    lines += [f'"{_dot(a)}" -> "{_dot(b)}" [label="{_dot_text(cols)}"];' for a, b, cols in edges]
+    lines += [node(n) for n in ids]
+    lines += [f'{ids[a]} -> {ids[b]} [label="{dot_label(cols)}"];' for a, b, cols in edges]
     return "\n".join(lines + ["}"])
 
 
-def _dot(key: tuple[str, str]) -> str:
-    return _dot_text(f"{key[0]}.{key[1]}")
+def dot_label(text: str) -> str:
+    """Text for inside a DOT double-quoted label, shown exactly as written.
 
-
-def _dot_text(text: str) -> str:
-    """Text inside a DOT double-quoted string: quotes and backslashes escaped (odd names)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    Graphviz's lexer only knows the escape \\" (a name ending in a backslash would swallow the
+    closing quote), so the string holds no backslash or quote at all: both become HTML entities,
+    which Graphviz decodes before its own escapes (\\n, \\N...), hence a backslash is &#92;&#92;.
+    Control characters become spaces; <, > and & are entities too."""
+    text = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in str(text))
+    return (text.replace("&", "&amp;").replace("\\", "&#92;&#92;").replace('"', "&quot;")
+            .replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def preview(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
@@ -257,5 +265,5 @@ def preview(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
         state.put(ws.owner, key, result)
     result: Any = state.get(ws.owner, key)
     if result is not None:
-        st.caption(f"{result.row_count} rows · {result.elapsed_ms:,.0f} ms · `{result.sql}`")
+        st.caption(f"{result.row_count} rows · {result.elapsed_ms:,.0f} ms · {md_code(result.sql)}")
         st.dataframe(result.df, hide_index=True, key=f"{key}:df")

@@ -10,6 +10,7 @@ import streamlit as st
 from olympus.connectors import connector_class
 from olympus.errors import OlympusError, UnknownError, redact
 from olympus.store import ConnectionRecord
+from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown  # noqa: F401
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ def nav_link(page: str, label: str, icon: str | None = None, **kwargs: Any) -> N
     try:
         st.page_link(PAGES[page], label=label, icon=icon or ICONS.get(page), **kwargs)
     except Exception:  # e.g. a page run on its own outside st.navigation
-        st.markdown(f"{icon or ICONS.get(page, '')} {label}")
+        st.markdown(f"{icon or ICONS.get(page, '')} {md_text(label)}")
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -58,14 +59,16 @@ def as_error(exc: BaseException | dict | None) -> dict:
 
 
 def error_box(exc: BaseException | dict, *, show_sql: bool = True) -> None:
-    """Type, title, message, suggestion and the SQL: the QueryErrorDisplay design."""
+    """Type, title, message, suggestion and the SQL: the QueryErrorDisplay design. Every field
+    may carry driver or model text, so none of it renders as markdown links or images."""
     err = as_error(exc)
     with st.container(border=True, key=None):
-        st.error(f"**{err.get('title') or 'Error'}** · {err.get('message') or ''}",
+        st.error(f"**{md_text(err.get('title') or 'Error')}** · {md_text(err.get('message'))}",
                  icon=ICONS["failed"])
         if err.get("suggestion"):
-            st.markdown(f":material/lightbulb: **What to do:** {err['suggestion']}")
-        st.caption(f"Error type: `{err.get('type') or 'unknown'}`")
+            st.markdown(":material/lightbulb: **What to do:** "
+                        + safe_answer_markdown(str(err["suggestion"]), links=False))
+        st.caption(f"Error type: {md_code(err.get('type') or 'unknown')}")
         if show_sql and err.get("sql"):
             st.code(err["sql"], language="sql")
 
@@ -162,8 +165,8 @@ def connections_or_notice(ws) -> list:
 def llm_status(config: Any) -> None:
     """Which model answers questions, or how to configure one."""
     if config.llm_configured:
-        where = f" at {config.openai_base_url}" if config.openai_base_url else " (OpenAI)"
-        st.markdown(f"{ICONS['llm']} **LLM:** `{config.openai_model}`{where}")
+        where = f" at {md_code(config.openai_base_url)}" if config.openai_base_url else " (OpenAI)"
+        st.markdown(f"{ICONS['llm']} **LLM:** {md_code(config.openai_model)}{where}")
     else:
         st.markdown(
             f"{ICONS['llm']} **No LLM configured** — SQL mode works without one. To ask in plain "

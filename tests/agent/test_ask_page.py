@@ -13,6 +13,7 @@ from olympus.workspace import Workspace
 from tests.agent.conftest import NAMES, totals_by_region
 from tests.agent.fake_openai import run_sql
 from tests.services import ROOT
+from tests.ui.helpers import as_read
 
 BY_REGION = ("SELECT c.region, sum(o.amount) AS total FROM main.orders o "
              "JOIN main.customers c ON c.id = o.customer_id GROUP BY 1 ORDER BY 1")
@@ -36,9 +37,10 @@ def page_env(tmp_path, monkeypatch, llm_server, shop_path):
 
 
 def text_of(at: AppTest) -> str:
+    """What a person reads: markdown escapes of untrusted text removed (tests.ui.helpers)."""
     parts = [str(getattr(el, "value", "")) for kind in ("markdown", "caption", "code", "info", "error")
              for el in getattr(at, kind)]
-    return "\n".join(parts + [e.label for e in at.expander])
+    return as_read("\n".join(parts + [e.label for e in at.expander]))
 
 
 def test_chat_question_shows_answer_sql_table_chart_and_tables_sent(page_env):
@@ -89,6 +91,6 @@ def test_a_401_echoing_the_api_key_is_shown_without_the_key(page_env):
     at = AppTest.from_file(str(ROOT / "pages/3_Ask.py"), default_timeout=90).run()
     at.chat_input[0].set_value("How many orders?").run()
     assert not at.exception, [e.message for e in at.exception]
-    shown = text_of(at) + "\n".join(str(e.value) for e in at.error)
+    shown = text_of(at) + as_read("\n".join(str(e.value) for e in at.error))
     assert "401" in shown and "Incorrect API key provided: ***" in shown
     assert "sk-page-test" not in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -14,13 +15,27 @@ def button(at: AppTest, label: str, nth: int = 0):
 
 
 def shown(at: AppTest) -> str:
-    """All text elements (markdown, alerts, captions, code, badges), one per line."""
+    """All text elements (markdown, alerts, captions, code, badges), one per line, as a person
+    reads them (untrusted text arrives backslash-escaped, links broken by a word joiner)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
                  "warning", "error", "code", "metric"):
         for el in getattr(at, kind):
-            parts.append(str(getattr(el, "value", "")))
+            value = str(getattr(el, "value", ""))
+            parts.append(value if kind == "code" else as_read(value))
     return "\n".join(parts)
+
+
+def as_read(markdown: str) -> str:
+    """Markdown backslash escapes and word joiners removed: the text a viewer sees."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def graph_edges(dot: str) -> set[tuple[str, str, str]]:
+    """(from label, to label, edge label) of the relationship graph's DOT source."""
+    labels = dict(re.findall(r'^(n\d+) \[label="([^"]*)"', dot, re.M))
+    return {(labels[a], labels[b], label)
+            for a, b, label in re.findall(r'^(n\d+) -> (n\d+) \[label="([^"]*)"', dot, re.M)}
 
 
 def no_traceback(at: AppTest) -> None:

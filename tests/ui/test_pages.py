@@ -6,7 +6,8 @@ from olympus.config import Settings
 from olympus.store import Store
 from olympus.workspace import Workspace
 from tests.ui.conftest import count_orders
-from tests.ui.helpers import button, chart_rows, charts, fill_pg_form, no_traceback, shown
+from tests.ui.helpers import (button, chart_rows, charts, fill_pg_form, graph_edges,
+                              no_traceback, shown)
 
 
 def workspace() -> Workspace:
@@ -167,7 +168,7 @@ def test_schema_page_lists_tables_detail_graph_and_preview(app, sales_db):
     assert fk["key"] == "FK" and fk["references"] == "customers.id"
     assert columns[columns["column"] == "id"].iloc[0]["key"] == "PK"
     [graph] = at.get("graphviz_chart")
-    assert '"public.orders" -> "public.customers"' in graph.proto.spec
+    assert ("orders", "customers", "customer_id") in graph_edges(graph.proto.spec)
     button(at, "Preview 50 rows").click().run()
     no_traceback(at)
     assert "5 rows" in shown(at), shown(at)[-1500:]
