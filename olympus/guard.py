@@ -35,9 +35,9 @@ WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE"
 READ_STARTS = frozenset({"SELECT", "WITH", "(", "FROM"})
 GENERIC_FENCES = frozenset({"", "sql", "ansi", "text"})  # plus every connector's names
 
-# A quoted table name DuckDB would read as a file: a path, a URL, or a data-file extension (its
-# replacement scans go by these); names like "my.table", "a:b" or "why?" are just names.
-_FILE_LIKE = re.compile(r"[/\\]|://|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|arrow|feather|"
+# A quoted table name DuckDB would read as a file: a URL or a data-file extension (its replacement
+# scans go by these; external access is off besides); "my.table", "a:b", "why?", "a/b" are names.
+_FILE_LIKE = re.compile(r"://|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|arrow|feather|"
                         r"xlsx?|db|duckdb|sqlite3?|avro|orc|gz|zst|bz2|xz|lz4)\b", re.I)
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: .*?>")
 _FENCE = re.compile(r"^[ \t]*```(.*?)(?:```|\Z)", re.S | re.M)
