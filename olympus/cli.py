@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Sequence
 
-from olympus import cli_teams
+from olympus import cli_audit, cli_teams
 from olympus.errors import ConfigError, OlympusError, UnknownError, redact
 from olympus.params import url_backend, url_params
 
@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--json", action="store_true")
     remove = sub.add_parser("remove", help="delete a connection")
     remove.add_argument("name")
+    types = sub.add_parser("types", help="every database type with its fields")
+    types.add_argument("--json", action="store_true")
     allow = sub.add_parser("allow", help="functions the guard may pass on this connection "
                                          "(beyond those the database vouches for)")
     allow.add_argument("name")
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="create (or rebuild) the embedded demo database")
     demo.add_argument("--reset", action="store_true", help="regenerate it from scratch")
     cli_teams.add_parsers(commands, sub)
+    cli_audit.add_parser(commands)
     return parser
 
 
@@ -133,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             ws.close()
     except OlympusError as err:
+        if getattr(args, "json", False):  # --json asked for JSON: failures too
+            print(json.dumps({"error": err.to_dict()}, indent=2, default=str))
         return _fail(err)
     except KeyboardInterrupt:
         return _fail(UnknownError("Interrupted.", title="Stopped", suggestion="Run it again."))
@@ -190,7 +195,29 @@ def _privilege_warning(type_: str, result) -> None:
 # ---- connections ----------------------------------------------------------------------------
 def cmd_connections(args, ws) -> int:
     return {"add": _add, "list": _list, "test": _test, "remove": _remove,
-            "allow": _allow, "grant": cli_teams.cmd_grant}[args.action](args, ws)
+            "allow": _allow, "grant": cli_teams.cmd_grant, "types": _types}[args.action](args, ws)
+
+
+def _types(args, ws) -> int:
+    """Fields per database, from the connector classes (what --param accepts)."""
+    from olympus.connectors import all_classes
+
+    rows = [{"type": c.type, "aliases": list(c.aliases), "label": c.label,
+             "fields": [{"name": f.name, "label": f.label, "required": f.required,
+                         "secret": f.secret, "default": f.default, "help": f.help}
+                        for f in c.fields]} for c in all_classes()]
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    for row in rows:
+        print(f"{row['type']}  ({row['label']})")
+        for f in row["fields"]:
+            notes = ", ".join(n for n, on in (("required", f["required"]), ("secret", f["secret"]))
+                              if on)
+            default = f" [default {f['default']}]" if f["default"] is not None else ""
+            print(f"  --param {f['name']}=...  {f['label']}{default}" +
+                  (f"  ({notes})" if notes else ""))
+    return 0
 
 
 def _allow(args, ws) -> int:
@@ -289,7 +316,10 @@ def cmd_schema(args, ws) -> int:
 
     catalog = ws.schema(args.name, refresh=args.refresh, progress=progress)
     if args.json:  # the FEAT-001 snapshot, as the store keeps it
-        sys.stdout.write(catalog.to_json().decode() + "\n")
+        import orjson  # indented like every other --json output
+
+        sys.stdout.write(orjson.dumps(orjson.loads(catalog.to_json()),
+                                      option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     tables = catalog.search(args.search) if args.search else catalog.tables
     rows = [[t.qualified_name, t.kind or "",
@@ -330,7 +360,7 @@ def cmd_ask(args, ws) -> int:
                           suggestion='Run SQL directly: python -m olympus sql NAME "SELECT ..."')
     answer = agent_ask(ws, args.name, args.question)  # no LLM key: raises LLMNotConfigured
     if args.json:
-        print(json.dumps(answer.to_dict(), default=str))
+        print(json.dumps(answer.to_dict(), indent=2, default=str))
     if answer.error is not None:
         return _fail(answer.error)
     if not args.json:
@@ -343,8 +373,13 @@ def cmd_ask(args, ws) -> int:
 
 def cmd_keys(args, ws) -> int:
     count = ws.store.rotate_keys()
-    print(f"Re-encrypted {count} connection(s) with the newest key. You can now drop the old key "
-          "from OLYMPUS_SECRET_KEY.")
+    if len(ws.settings.secret_keys) > 1:
+        print(f"Re-encrypted {count} connection(s) with the newest key. You can now drop the "
+              "old key from OLYMPUS_SECRET_KEY.")
+    else:
+        print(f"Re-encrypted {count} connection(s); there is only one key, so nothing else "
+              "changed. To rotate: set OLYMPUS_SECRET_KEY=NEW,OLD (a new key from `keys "
+              "generate`), run `keys rotate`, then keep only NEW.")
     return 0
 
 
@@ -361,7 +396,8 @@ def cmd_demo(args, ws) -> int:
 
 HANDLERS: dict[str, Callable] = {"connections": cmd_connections, "schema": cmd_schema,
                                  "sql": cmd_sql, "ask": cmd_ask, "keys": cmd_keys,
-                                 "demo": cmd_demo, "spaces": cli_teams.cmd_spaces}
+                                 "demo": cmd_demo, "spaces": cli_teams.cmd_spaces,
+                                 "audit": cli_audit.cmd_audit}
 
 
 # ---- parameter sources ------------------------------------------------------------------------

@@ -45,10 +45,13 @@ class QueryResult:
         return None
 
     def rows(self) -> list[list[Any]]:
-        """JSON-friendly rows (dates as ISO strings, decimals as floats)."""
-        import json
+        """JSON-friendly rows: a DATE stays a date ("2020-01-01"), timestamps are ISO strings,
+        decimals floats, NaN null."""
+        import pyarrow as pa
 
-        return json.loads(self.df.to_json(orient="values", date_format="iso", date_unit="ms"))
+        columns = [[_jsonable(v) for v in pa.array(self.df[name]).to_pylist()]
+                   for name in self.df.columns]
+        return [list(row) for row in zip(*columns)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": list(self.columns), "rows": self.rows(), "row_count": self.row_count,
@@ -89,6 +92,7 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
     if limiter is not None:
         limiter.acquire(key if key is not None else id(connector))
     timeout = timeout_s if timeout_s is not None else connector.statement_timeout_s
+    connector.prepare()  # driver and pandas imports are not the query's time
     start = time.perf_counter()
     fetched = connector.fetch(clean, limit=limit, timeout_s=timeout)
     df = to_pandas(fetched.table)
@@ -98,6 +102,33 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
                        row_count=fetched.table.num_rows, truncated=fetched.truncated,
                        elapsed_ms=elapsed, sql=clean, db_types=fetched.db_types,
                        truncated_by=fetched.truncated_by or ("rows" if fetched.truncated else None))
+
+
+def _jsonable(value: Any) -> Any:
+    """One cell as JSON would hold it."""
+    import datetime as dt
+    import math
+    from decimal import Decimal
+
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (list, dict)):
+        return _nested(value)
+    return value
+
+
+def _nested(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return [_jsonable(v) for v in value]
 
 
 def to_pandas(table) -> "pd.DataFrame":

@@ -339,3 +339,41 @@ def test_ask_through_a_stand_in_openai_server(home, tmp_path):
         failed(cli(home, "ask", "shop", "Delete everything", env=env))
     assert json.loads(ok(cli(home, "sql", "shop", "select count(*) from orders", "--format",
                              "json")).stdout)["rows"] == [[12]]
+
+
+# ---- the analyst's desk: CLI fixes --------------------------------------------------------------
+def test_dates_print_as_dates_and_json_everywhere_is_indented(home, tmp_path):
+    path = tmp_path / "dates.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t AS SELECT DATE '2020-01-01' AS d, "
+                "TIMESTAMP '2020-01-02 03:04:05' AS ts")
+    con.close()
+    ok(cli(home, "connections", "add", "d", "--type", "duckdb", "--param", f"path={path}"))
+    table = ok(cli(home, "sql", "d", "SELECT d, ts FROM t"))
+    assert "2020-01-01 " in table.stdout and "2020-01-01T00:00" not in table.stdout
+    data = json.loads(ok(cli(home, "sql", "d", "SELECT d FROM t", "--format", "json")).stdout)
+    assert data["rows"] == [["2020-01-01"]]
+    schema = ok(cli(home, "schema", "d", "--json")).stdout
+    assert schema.startswith("{\n  ") and json.loads(schema)["tables"][0]["name"] == "t"
+
+
+def test_ask_json_failures_are_json(home):
+    done = cli(home, "ask", "missing", "How many?", "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["type"] == "not_found"
+
+
+def test_connections_types_lists_every_field(home):
+    data = json.loads(ok(cli(home, "connections", "types", "--json")).stdout)
+    by_type = {row["type"]: row for row in data}
+    assert {"postgresql", "mysql", "duckdb", "snowflake", "bigquery"} <= set(by_type)
+    pg_fields = {f["name"]: f for f in by_type["postgresql"]["fields"]}
+    assert pg_fields["password"]["secret"] and not pg_fields["host"]["secret"]
+    assert "mariadb" in by_type["mysql"]["aliases"]
+    assert "--param path=" in ok(cli(home, "connections", "types")).stdout
+
+
+def test_keys_rotate_with_one_key_says_how_to_rotate(home):
+    ok(cli(home, "demo"))
+    said = ok(cli(home, "keys", "rotate")).stdout
+    assert "only one key" in said and "OLYMPUS_SECRET_KEY=NEW,OLD" in said

@@ -98,6 +98,7 @@ class Connector:
     sql_policy: ClassVar[SQLPolicy] = UNKNOWN_POLICY  # a class must say what it allows
     agent_rules: ClassVar[AgentRules] = GENERIC_RULES
     catalog_timeout_factor: ClassVar[float] = 4.0  # the catalog may take longer than one query
+    driver_modules: ClassVar[tuple[str, ...]] = ()  # imported by prepare(), before timing
     # (name, code) rows about the database's callables; codes in connectors.functions.CODES
     functions_sql: ClassVar[str | None] = None
     # Least-privilege read-only role for this database, shown when test() finds risky privileges
@@ -199,6 +200,13 @@ class Connector:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
+
+    def prepare(self) -> None:
+        """Import the heavy modules a query will need, so its elapsed time is the query's own."""
+        from importlib import import_module
+
+        for name in ("pandas", "pyarrow", *self.driver_modules):
+            import_module(name)
 
     # ---- SQL policy -------------------------------------------------------------------------
     def policy(self) -> SQLPolicy:

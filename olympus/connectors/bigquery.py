@@ -52,6 +52,7 @@ class BigQuery(Connector):
     label = "Google BigQuery"
     icon = ":material/cloud:"
     dialect = "bigquery"
+    driver_modules = ("google.cloud.bigquery",)
     fence_names = ("googlesql",)
     version_query = ""  # BigQuery has no version; server_info() says "BigQuery"
     system_schemas = frozenset({"information_schema"})

@@ -69,6 +69,7 @@ class DuckDB(FileConnector):
     label = "DuckDB"
     icon = ":material/deployed_code:"
     dialect = "duckdb"
+    driver_modules = ("duckdb",)
     capabilities = Capabilities(passwords=False)
     # `FROM 'data.csv'` reads a file: quoted table names that look like paths are refused
     sql_policy = SQLPolicy(DENIED_FUNCTIONS, file_path_tables=True,

@@ -79,6 +79,7 @@ class MySQL(Connector):
     label = "MySQL / MariaDB"
     icon = ":material/storage:"
     dialect = "mysql"
+    driver_modules = ("pymysql",)
     fence_names = ("mariadb",)
     default_port = 3306
     fields = (

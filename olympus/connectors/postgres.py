@@ -109,6 +109,7 @@ class Postgres(Connector):
     label = "PostgreSQL / Supabase"
     icon = ":material/database:"
     dialect = "postgres"
+    driver_modules = ("psycopg", "adbc_driver_postgresql.dbapi")
     fence_names = ("postgresql", "psql", "pgsql", "plpgsql")
     default_port = 5432
     sql_policy = SQLPolicy(DENIED_FUNCTIONS, allowed_functions=VOLATILE_ALLOWED,

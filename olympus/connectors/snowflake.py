@@ -46,6 +46,7 @@ class Snowflake(Connector):
     label = "Snowflake"
     icon = ":material/ac_unit:"
     dialect = "snowflake"
+    driver_modules = ("snowflake.connector",)
     version_query = "SELECT CURRENT_VERSION()"
     database_query = "SELECT CURRENT_DATABASE()"
     system_schemas = frozenset({"information_schema"})
