@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping
 
@@ -16,6 +17,8 @@ from olympus.errors import OlympusError, UnsafeSQL, map_error
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 from olympus.teams import LOCAL_USER, Principal
 from olympus.workspace_access import Access
+from olympus.workspace_audit import (Audit, audited, edit_detail, error_text, result_bytes,
+                                     status_of)
 
 if TYPE_CHECKING:
     from olympus.runner import QueryResult, RateLimiter
@@ -54,14 +57,15 @@ class Memo:
 
 
 class Shared:
-    """What outlives one Workspace (a Streamlit rerun builds a new one): rate limits, schema and
-    index caches. One per process and store: the UI keeps it in st.cache_resource, the CLI makes
+    """What outlives one Workspace (a Streamlit rerun builds a new one): schema and index
+    caches, and the rate limits (counted in the store or Redis, so once for every replica and
+    CLI process). One per process and store: the UI keeps it in st.cache_resource, the CLI makes
     one per run. Every key inside holds the owner, so owners never share an entry."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
-        from olympus.runner import RateLimiter
+        from olympus.limits import limits_for
 
-        self.limiter = RateLimiter(settings.rate_limit_per_min, 60.0)
+        self.limits = limits_for(store, settings)
         self.catalog = CatalogCache(ttl_s=settings.schema_ttl_s, load=self._load, save=self._save)
         self.indexes = Memo()
         self.synced: set = set()  # (space, secrets file, declarations) already in the store
@@ -87,7 +91,7 @@ def closed_under_us(exc: BaseException) -> bool:
     return bool(_CLOSED.search(text))
 
 
-class Workspace(Access):
+class Workspace(Access, Audit):
     """Connections, schema, SQL and the demo for one owner; never crosses to another owner."""
 
     def __init__(self, store: Store, owner: str | None = None, *,
@@ -104,7 +108,7 @@ class Workspace(Access):
         self.connector_factory = connector_factory
         self.shared = shared or Shared(store, self.settings)
         self.catalog = self.shared.catalog
-        self.limiter = limiter or self.shared.limiter
+        self.limiter = limiter  # a per-process RateLimiter instead of the shared limits (tests)
         self._connectors: dict[tuple[str, str], Connector] = {}
         self._lock = threading.Lock()
         self.demo_built = False  # True after ensure_demo() generated the database file
@@ -124,6 +128,7 @@ class Workspace(Access):
         self.sync_managed()
         return self.checked(self.store.get(self.owner, name))
 
+    @audited("connection_add", lambda a: f"{a['name']} ({a['type']})")
     def add_connection(self, name: str, type: str, params: Mapping[str, Any], *,
                        test_first: bool = True, save_untested: bool = False,
                        expose_data_to_llm: bool = False,
@@ -148,6 +153,7 @@ class Workspace(Access):
         log.info("Saved connection %r (%s)", record.name, record.type)
         return record, result
 
+    @audited("connection_test", lambda a: a.get("existing") or f"unsaved {a['type']}")
     def test_params(self, type: str, params: Mapping[str, Any], *,
                     existing: str | None = None) -> TestResult:
         """Try form values without saving; editing `existing`, blank secrets mean the stored ones."""
@@ -179,12 +185,14 @@ class Workspace(Access):
         check_credentials_stay(cls, stored, merged, params)
         return merged
 
+    @audited("connection_test")
     def test_connection(self, name: str) -> TestResult:
         record = self.get(name)
         result = self.connector(record.id).test()
         self.store.record_test(self.owner, record.id, result)
         return result
 
+    @audited("connection_edit", edit_detail)
     def update_connection(self, name: str, *, new_name: str | None = None,
                           params: Mapping[str, Any] | None = None,
                           expose_data_to_llm: bool | None = None,
@@ -244,6 +252,7 @@ class Workspace(Access):
             self.test_connection(record.id).risky
         self._refuse_risky(record.name, connector_class(record.type), risky)
 
+    @audited("connection_edit", lambda a: f"{a['name']}: allowed functions")
     def allow_functions(self, name: str, functions: Iterable[str]) -> ConnectionRecord:
         """Let the guard pass these functions on one connection (names only; a deny-listed
         function stays refused); the connection's pools are rebuilt with the new list."""
@@ -261,6 +270,7 @@ class Workspace(Access):
         self._drop(record.id)
         return record
 
+    @audited("connection_delete")
     def remove_connection(self, name: str) -> ConnectionRecord:
         self.editable(name)
         record = self.store.remove(self.owner, name)
@@ -323,8 +333,15 @@ class Workspace(Access):
     # ---- SQL ----------------------------------------------------------------------------------
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
                 question: str | None = None) -> "QueryResult":
-        """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log."""
-        self.principal.require("query")
+        """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
+        and the audit log."""
+        started = time.perf_counter()
+        try:
+            self.principal.require("query")
+        except Exception as exc:
+            self.audit("query", status=status_of(exc), sql=sql, question=question,
+                       detail=error_text(exc))
+            raise
         record = self.get(name)
         connector = self.connector(record.id)
         try:
@@ -344,6 +361,9 @@ class Workspace(Access):
             status = "refused" if isinstance(error, UnsafeSQL) else "error"
             self.store.log_query(self.owner, record.id, question=question, sql=sql,
                                  status=status, error=f"{error.title}: {error.message}")
+            self.audit("query", status=status_of(error), connection=record, sql=sql,
+                       question=question, elapsed_ms=(time.perf_counter() - started) * 1000,
+                       detail=error_text(error))
             if error is exc:
                 raise
             raise error from None
@@ -351,6 +371,9 @@ class Workspace(Access):
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1))
         self.store.touch_used(self.owner, record.id)
+        self.audit("query", status="ok", connection=record, sql=result.sql, question=question,
+                   rows=result.row_count, bytes=result_bytes(result.df),
+                   elapsed_ms=result.elapsed_ms)
         return result
 
     def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
@@ -359,7 +382,8 @@ class Workspace(Access):
 
         return run_query(connector, sql, limit=limit or self.settings.row_limit,
                          timeout_s=self.settings.statement_timeout_s,
-                         limiter=self.limiter if limited else None, key=(self.owner, record.id))
+                         limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
+                         if limited else None, key=record.id)
 
     def log_event(self, name: str, *, question: str | None, status: str,
                   error: str | None = None, sql: str = "") -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from olympus.store import ConnectionRecord, NotFound
 from olympus.store_teams import Teams
 from olympus.teams import Principal
+from olympus.workspace_audit import audited, listed
 
 if TYPE_CHECKING:
     from olympus.store import Store
@@ -80,6 +81,8 @@ class Access:
         return record
 
     # ---- grants -------------------------------------------------------------------------------
+    @audited("grant", lambda a: f"{a['name']}: users {listed(a.get('users'))}; "
+                                f"roles {listed(a.get('roles'))}")
     def grant(self, name: str, *, users: Iterable[str] = (),
               roles: Iterable[str] = ()) -> dict[str, list[str]]:
         """Limit a connection to named members and/or roles (none: every member)."""
@@ -99,10 +102,12 @@ class Access:
         self.principal.require("view")
         return self.teams.members(self.owner)
 
+    @audited("member_change", lambda a: f"{a['email']} as {a['role']}")
     def set_member(self, email: str, role: str) -> None:
         self.principal.require("members")
         self.teams.set_member(self.owner, email, role)
 
+    @audited("member_change", lambda a: f"{a['email']} removed")
     def remove_member(self, email: str) -> bool:
         self.principal.require("members")
         return self.teams.remove_member(self.owner, email)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (venv, Python packages, Chromium, MariaDB, DuckDB's spatial
+# Set up everything the tests need (venv, Python packages, Chromium, MariaDB, Redis, DuckDB's spatial
 # extension) and run the whole suite. Idempotent; fast when already set up. Extra args go to pytest.
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh tests/test_services.py -q
 # Env: PYTHON (default python3), OLYMPUS_FORCE_INSTALL=1 to reinstall packages,
 #      OLYMPUS_TEST_PG_URL / OLYMPUS_TEST_SNOWFLAKE_SERVER / OLYMPUS_TEST_BQ_ENDPOINT /
-#      OLYMPUS_TEST_CHROMIUM / OLYMPUS_TEST_MYSQL_URL (an admin URL) to use services you
+#      OLYMPUS_TEST_CHROMIUM / OLYMPUS_TEST_MYSQL_URL (an admin URL) / OLYMPUS_TEST_REDIS_URL to use services you
 #      already run (see tests/services.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +48,16 @@ if [ -z "${OLYMPUS_TEST_MYSQL_URL:-}" ] && ! PATH="$PATH:/usr/sbin" command -v m
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq </dev/null >/dev/null
   $SUDO apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client </dev/null >/dev/null
+fi
+
+# 2c. A real Redis for the shared rate limits (the tests start it on a free port).
+if [ -z "${OLYMPUS_TEST_REDIS_URL:-}" ] && ! PATH="$PATH:/usr/sbin" command -v redis-server >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
+  say "installing Redis with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq </dev/null >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends redis-server </dev/null >/dev/null
 fi
 
 # 3. DuckDB's spatial extension from its wheel (bqemulator needs it and would otherwise download it).

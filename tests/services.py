@@ -385,3 +385,78 @@ def mysql_admin(admin_url: str, statements: list[str], *, database: str | None =
                 cursor.execute(sql)
     finally:
         conn.close()
+
+
+# --- Redis (Debian redis-server, a child process on a free port) ------------------------------
+
+
+class RedisServer:
+    """redis-server in the foreground on a free port, no persistence; stop() ends it by pid."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="olympus-redis-"))
+        self.port = free_port()
+        self.log = self.dir / "redis.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, *, timeout: float = 20) -> None:
+        binary = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin:/usr/bin")
+        if not binary:
+            raise RuntimeError("redis-server is not installed (scripts/test.sh installs it)")
+        cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.log)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            check_redis(self.url, timeout=timeout, proc=self.proc)
+        except Exception as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}; log tail: {self.log_tail()}") from exc
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, chars: int = 1500) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+
+def check_redis(url: str, *, timeout: float = 5, proc: subprocess.Popen | None = None) -> None:
+    """PING until it answers (a wrong $OLYMPUS_TEST_REDIS_URL is reported as a missing service)."""
+    import redis
+
+    deadline, last = time.monotonic() + timeout, "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with code {proc.returncode}")
+        try:
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+            return
+        except redis.RedisError as exc:
+            last = repr(exc)
+        time.sleep(0.1)
+    raise TimeoutError(f"Redis at {url} not ready after {timeout:.0f}s: {last}")
+
+
+def start_redis() -> tuple[str, RedisServer | None]:
+    """A Redis URL: $OLYMPUS_TEST_REDIS_URL if set, else a fresh redis-server."""
+    url = os.environ.get("OLYMPUS_TEST_REDIS_URL")
+    if url:
+        check_redis(url)
+        return url, None
+    server = RedisServer()
+    server.start()
+    return server.url, server

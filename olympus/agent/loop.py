@@ -17,6 +17,7 @@ Why a hand-written loop and not an AgentExecutor / create_agent graph, nor plan-
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +79,10 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     run = AgentRun(workspace, record, model, index, dialect, question, context=context,
                    max_attempts=max_attempts, row_limit=settings.row_limit,
                    secrets=(settings.openai_api_key or "",))
-    return run.go(turns)
+    started = time.perf_counter()
+    answer = run.go(turns)
+    workspace.audit_ask(record, answer, elapsed_ms=(time.perf_counter() - started) * 1000)
+    return answer
 
 
 def earlier_tables(turns: list[Turn], dialect: str, index: SchemaIndex) -> list[str]:
