@@ -2,15 +2,25 @@
 
 import streamlit as st
 
-from olympus.ui import home, resources
+from olympus.ui import home, identity, resources
 from olympus.ui.widgets import ICONS, PAGES, page_setup
 
 page_setup("Olympus", ":material/insights:")
-navigation = st.navigation([
+config = resources.settings()
+pages = [
     st.Page(home.render, title="Home", icon=ICONS["home"], default=True),
     st.Page(PAGES["connections"], title="Connections", icon=ICONS["connections"]),
     st.Page(PAGES["schema"], title="Schema", icon=ICONS["schema"]),
     st.Page(PAGES["ask"], title="Ask", icon=ICONS["ask"]),
-])
-home.bootstrap(resources.workspace())  # first start on any page: create the demo
+]
+# gate first: an anonymous visitor gets the sign-in screen and no navigation at all
+who = identity.gate(config, hide=lambda: st.navigation(pages, position="hidden"))
+if config.auth != "none" and who.can("members"):  # members matter once people sign in
+    pages.append(st.Page(PAGES["members"], title="Members", icon=ICONS["members"]))
+if who.can("members"):  # admins: the space's audit trail
+    pages.append(st.Page("pages/5_Activity.py", title="Activity", icon=ICONS["history"]))
+navigation = st.navigation(pages)
+identity.exposure_warning(config)  # local mode reachable from other machines: say so, every page
+identity.sidebar(config, who)
+home.bootstrap(resources.workspace(config))  # first start on any page: create the demo
 navigation.run()

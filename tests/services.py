@@ -460,3 +460,51 @@ def start_redis() -> tuple[str, RedisServer | None]:
     server = RedisServer()
     server.start()
     return server.url, server
+
+
+# --- OIDC provider (oidc-provider-mock: a real OpenID Connect server on loopback) ---------------
+
+
+class OIDCProvider:
+    """`python -m oidc_provider_mock` on a free port; any `sub` typed on its page signs in (with
+    email = sub). stop() ends it by its own pid."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.issuer = f"http://localhost:{self.port}"
+        self.metadata_url = f"{self.issuer}/.well-known/openid-configuration"
+        self.log = Path(tempfile.mkdtemp(prefix="olympus-oidc-")) / "oidc.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 30) -> None:
+        cmd = [sys.executable, "-m", "oidc_provider_mock", "-p", str(self.port)]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_for_http(self.metadata_url, timeout=timeout, proc=self.proc)
+        except Exception as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}; log tail: {self.log.read_text(errors='replace')[-1500:]}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def start_oidc_provider() -> OIDCProvider:
+    """A running OIDC provider, or unavailable() (a failure under CI=true)."""
+    provider = OIDCProvider()
+    try:
+        import oidc_provider_mock  # noqa: F401
+
+        provider.start()
+    except Exception as exc:
+        unavailable("oidc-provider-mock", repr(exc))
+    return provider

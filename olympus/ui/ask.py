@@ -66,6 +66,11 @@ def render() -> None:
         sent = next((e.tables for e in reversed(state.history(owner))
                      if e.connection == name and e.mode == "ask"), ())
         agent_tables.controls(ws, next(r for r in records if r.name == name), sent)
+    if not ws.principal.can("query"):  # the core refuses too; no input to offer
+        st.info(f"As a {ws.principal.role} of this space you can open results but not run "
+                "ad-hoc SQL or ask questions. Ask an admin for the editor role.",
+                icon=":material/visibility:")
+        return
     placeholder = ("Ask a question about your data…" if mode == "ask" and agent_ok
                    else f"Write a SQL query for {name} (Shift+Enter for a new line)…")
     prompt = st.chat_input(placeholder, key="ask:prompt")
@@ -147,7 +152,7 @@ def empty_state(ws: Workspace, name: str, records: list) -> None:
         st.markdown("**Start with a query.** Type SQL below, or try one of these:" if demo
                     else "**Start with a query.** Type SQL in the box below; results come back "
                          "as a table and a chart.")
-        if demo:
+        if demo and ws.principal.can("query"):
             with st.container(horizontal=True):
                 for label, sql in EXAMPLES.items():
                     if st.button(label, icon=ICONS["run"], key=f"example:{label}"):
@@ -184,7 +189,7 @@ def show_entry(ws: Workspace, entry: Entry) -> None:
 
 
 def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
-    if not entry.sql:
+    if not entry.sql or not ws.principal.can("query"):
         return
     with st.expander("Edit SQL and run again", icon=ICONS["edit"]):
         sql = st.text_area("SQL", value=entry.sql, key=f"e{entry.id}:sql", height=160,

@@ -31,6 +31,10 @@ def render() -> None:
         st.info("No connections yet. Add your first one below.", icon=ICONS["connections"])
     for record in records:
         card(ws, record)
+    if not ws.principal.can("manage"):  # the core refuses too; no form to offer
+        st.caption(f"As a {ws.principal.role} of this space you can use these connections; "
+                   "admins add, edit and remove them.")
+        return
     st.space("small")
     with st.expander("Add a connection", icon=ICONS["add"], expanded=not records or
                      bool(state.get(ws.owner, "adding"))):
@@ -52,9 +56,11 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
             st.caption(f"{tables} · last used {widgets.ago(record.last_used)}")
         with right, st.container(horizontal=True, horizontal_alignment="right"):
             test = st.button("Test", icon=ICONS["test"], key=f"test_{record.id}")
-            if st.button("Edit", icon=ICONS["edit"], key=f"edit_{record.id}"):
+            if ws.principal.can("manage") and st.button("Edit", icon=ICONS["edit"],
+                                                        key=f"edit_{record.id}"):
                 _toggle(ws.owner, "editing", record.id)
-            if st.button("Delete", icon=ICONS["delete"], key=f"del_{record.id}"):
+            if ws.principal.can("manage") and st.button("Delete", icon=ICONS["delete"],
+                                                        key=f"del_{record.id}"):
                 _toggle(ws.owner, "deleting", record.id)
         if test:
             retest(ws, record)

@@ -1,8 +1,10 @@
 """Cached resources, always keyed by owner: the store, pooled connectors and schema catalogs.
 
 Rules that keep one user's data away from another (streamlit#7709 / #14077):
-- every cache key starts with the owner, and the owner comes from the server side (settings, or
-  st.user once auth is on), never from a widget;
+- every cache key starts with the owner (the space), and the space comes from the server side
+  (settings, or the signed-in user's membership checked by olympus.ui.identity), never from a
+  widget alone; what one user of a space may see (grants) is checked by Workspace before any
+  cached pool or catalog is reached, so pools and catalogs are shared per space, not per user;
 - query results are never cached globally; they live in the session (olympus.ui.state);
 - secrets are never part of a key: connectors are keyed by the connection record's version (its
   updated_at), read without decrypting anything.
@@ -25,7 +27,7 @@ from olympus.workspace import Shared, Workspace
 SCHEMA_TTL_S = 6 * 3600  # memory copy; the store keeps the snapshot (24 h TTL) across restarts
 
 
-# ---- settings and owner ---------------------------------------------------------------------
+# ---- settings ------------------------------------------------------------------------------
 def secrets_overrides() -> dict[str, Any]:
     """Top-level values of .streamlit/secrets.toml (same names as the environment variables)."""
     try:
@@ -37,16 +39,6 @@ def secrets_overrides() -> dict[str, Any]:
 def settings() -> Settings:
     """Settings for this run: environment, then Streamlit secrets."""
     return Settings.from_env(overrides=secrets_overrides())
-
-
-def current_owner(config: Settings | None = None) -> str:
-    """Whose data this session sees: the signed-in user once auth is on, else Settings.owner."""
-    try:
-        if st.user.is_logged_in:
-            return f"user:{st.user.get('email') or st.user.get('sub')}"
-    except Exception:  # auth not configured in this deployment
-        pass
-    return (config or settings()).owner
 
 
 # ---- store ----------------------------------------------------------------------------------
@@ -113,14 +105,20 @@ def _shared(store_url: str, home: str, keys_digest: str, _store: Store, _setting
 
 
 def workspace(config: Settings | None = None, owner: str | None = None) -> Workspace:
-    """This session's Workspace: cheap to build per run; pools, limits and schema come from the
-    process-wide caches."""
+    """This session's Workspace for the signed-in principal (olympus.ui.identity decides who;
+    an anonymous visitor gets the sign-in screen and the page stops). `owner` names a space
+    directly for local-mode callers. Cheap per run; pools, limits and schema are shared."""
+    from olympus.ui import identity
+
     config = config or settings()
     digest = hashlib.sha256("\n".join(config.secret_keys).encode()).hexdigest()[:16]
     the_store = store(config)
-    return Workspace(the_store, owner or current_owner(config), settings=config,
-                     connector_factory=CONNECTORS,
-                     shared=_shared(config.store_url, str(config.home), digest, the_store, config))
+    who = None if owner is not None else identity.gate(config)
+    ws = Workspace(the_store, owner, settings=config, principal=who,
+                   connector_factory=CONNECTORS,
+                   shared=_shared(config.store_url, str(config.home), digest, the_store, config))
+    identity.audit_sign_in(ws)
+    return ws
 
 
 # ---- schema catalogs ------------------------------------------------------------------------

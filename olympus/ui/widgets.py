@@ -23,9 +23,11 @@ ICONS = {
     "edit": ":material/edit:", "delete": ":material/delete:", "test": ":material/bolt:",
     "download": ":material/download:", "sql": ":material/code:", "llm": ":material/smart_toy:",
     "history": ":material/history:", "key": ":material/key:", "link": ":material/link:",
+    "members": ":material/group:",
 }
 PAGES = {"connections": "pages/1_Connections.py",
-         "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py"}
+         "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py",
+         "members": "pages/4_Members.py"}
 
 
 def page_setup(title: str, icon: str) -> None:

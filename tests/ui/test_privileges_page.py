@@ -45,6 +45,7 @@ def test_superuser_credentials_warn_with_recipe_and_findings_as_text(app, sales_
 
 def test_sign_in_turns_the_requirement_on_by_default(app, sales_db, monkeypatch):
     monkeypatch.setenv("OLYMPUS_AUTH", "proxy")
+    monkeypatch.setenv("OLYMPUS_ADMINS", "test@example.com")  # AppTest's st.user: the admin
     at = app("pages/1_Connections.py")
     at.selectbox(key="add_conn:type").set_value("postgresql").run()
     assert at.checkbox(key="add_conn:read_only").value is True
