@@ -113,6 +113,31 @@ class ErrorRule:
         return re.search(self.pattern, text, re.IGNORECASE | re.DOTALL) is not None
 
 
+# Network failures told apart (a bad host name, a closed port, a silent firewall, a TLS failure);
+# checked before any connector's own rules, whose wording is about SQL and credentials.
+REFUSED = "Nothing is listening at that host and port."
+NETWORK_RULES: tuple[ErrorRule, ...] = (
+    ErrorRule(r"could not translate host name|name or service not known|nodename nor servname"
+              r"|temporary failure in name resolution|getaddrinfo failed|unknown host"
+              r"|no address associated with hostname|\[Errno -(2|3|5)\]", ConnectionFailed,
+              "The host name could not be found (DNS).", title="Unknown host",
+              suggestion="Check the spelling of the host name, or use its IP address."),
+    ErrorRule(r"connection refused|\[Errno (111|61)\]|actively refused", ConnectionFailed,
+              REFUSED, title="Connection refused",
+              suggestion="Check the port, and that the database server is running and accepts "
+                         "connections from this machine."),
+    ErrorRule(r"certificate verify failed|certificate has expired|tlsv1 alert|sslv3 alert"
+              r"|wrong version number|ssl handshake", SSLRequired,
+              "The encrypted (TLS) connection could not be set up.", title="TLS failed",
+              suggestion="Check the SSL mode and that the server's certificate is valid for "
+                         "this host name."),
+    ErrorRule(r"timeout expired|connect(ion)? timed out|connect_timeout|timed out while "
+              r"connecting|login timeout", QueryTimeout,
+              "The server did not answer in time.", title="Connection timed out",
+              suggestion="Check the host, the firewall or VPN between here and the server, and "
+                         "that the server is up."),
+)
+
 # Rules every connector shares; connectors put their own rules first.
 COMMON_RULES: tuple[ErrorRule, ...] = (
     ErrorRule(r"password authentication failed|authentication failed|incorrect username or password"
@@ -132,7 +157,7 @@ COMMON_RULES: tuple[ErrorRule, ...] = (
     ErrorRule(r"connection refused|could not connect|could not translate host name"
               r"|name or service not known|nodename nor servname|no route to host"
               r"|failed to connect|unable to open database file|connection to server .* failed",
-              ConnectionFailed, "Unable to connect. Check host/port."),
+              ConnectionFailed, "The server could not be reached."),
     ErrorRule(r"permission denied|insufficient privilege|not authorized|access denied",
               PermissionDenied, "You don't have permission to do that on this database."),
     ErrorRule(r"read-only|read only|readonly|query_only",

@@ -141,13 +141,13 @@ def test_failing_connection_is_not_saved_unless_asked(home):
     args = ["--type", "postgresql", "--param", "host=127.0.0.1", "--param",
             f"port={free_port()}", "--param", "username=u", "--param", "password=-"]
     line = failed(cli(home, "connections", "add", "down", *args, input=PASSWORD + "\n"),
-                  "Connection failed", "Not saved")
+                  "Connection refused", "Not saved")
     assert PASSWORD not in line
     assert listed(home) == []
     ok(cli(home, "connections", "add", "down", *args, "--save-untested", input=PASSWORD + "\n"))
     [record] = listed(home)
     assert record["last_test_status"] == "failed" and record["params"]["host"] == "127.0.0.1"
-    failed(cli(home, "connections", "test", "down"), "Connection failed")
+    failed(cli(home, "connections", "test", "down"), "Connection refused")
     result = cli(home, "connections", "test", "down", "--json")
     assert result.returncode == 1 and json.loads(result.stdout)["ok"] is False
     ok(cli(home, "connections", "add", "later", *args[:-1], "password=x", "--no-test"))

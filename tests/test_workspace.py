@@ -53,7 +53,7 @@ def refused_params() -> dict:
 
 def test_add_tests_first_and_saves_only_working_connections(ws, pg_db):
     record, result = ws.add_connection("bad", "postgresql", refused_params())
-    assert record is None and not result.ok and result.error.title == "Connection failed"
+    assert record is None and not result.ok and result.error.title == "Connection refused"
     assert ws.connections() == []
     record, result = ws.add_connection("bad", "postgresql", refused_params(), save_untested=True)
     assert record.last_test_status == "failed" and not result.ok
@@ -248,7 +248,7 @@ def test_test_params_before_saving_and_on_edit_with_blank_secret(ws, pg_db):
     assert ws.test_params("postgresql", {"url": "", "database": "x"}, existing="pg").ok
     down = ws.test_params("postgresql", {"url": f"postgresql://u@127.0.0.1:{free_port()}/x"},
                           existing="pg")
-    assert not down.ok and down.error.title == "Connection failed"
+    assert not down.ok and down.error.title == "Connection refused"
 
 
 @pytest.mark.parametrize("type_", ["duckdb", "sqlite"])

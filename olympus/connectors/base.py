@@ -15,7 +15,8 @@ from olympus.connectors.arrow import fetch_rows, rows_to_arrow
 from olympus.connectors.functions import LearnedFunctions, rows_to_learned
 from olympus.connectors.traits import (GENERIC_RULES, UNKNOWN_POLICY, AgentRules, Capabilities,
                                        SQLPolicy)
-from olympus.errors import COMMON_RULES, ConfigError, ErrorRule, OlympusError, map_error
+from olympus.errors import (COMMON_RULES, NETWORK_RULES, ConfigError, ErrorRule, OlympusError,
+                            map_error)
 
 if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
@@ -223,7 +224,8 @@ class Connector:
         return rows_to_learned(cursor.fetchall())
 
     def map_error(self, exc: BaseException, sql: str | None = None):
-        return map_error(exc, (*self.error_rules, *COMMON_RULES), sql=sql, secrets=self.secrets)
+        return map_error(exc, (*NETWORK_RULES, *self.error_rules, *COMMON_RULES), sql=sql,
+                         secrets=self.secrets)
 
     # ---- the one session path ------------------------------------------------------------------
     @contextmanager

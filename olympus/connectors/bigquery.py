@@ -104,7 +104,7 @@ class BigQuery(Connector):
                              "Data Viewer on the datasets."),
         ErrorRule(r"connection refused|failed to establish a new connection|name or service not "
                   r"known|max retries exceeded", ConnectionFailed,
-                  "Unable to connect. Check host/port."),
+                  "The server could not be reached."),
         ErrorRule(r"job(TimeoutMs| timed out| exceeded)|timeout of [\d.]+s exceeded|"
                   r"read timed out|deadline exceeded|TimeoutError", QueryTimeout,
                   "The query ran past its time limit and was stopped.", title="Query timed out"),

@@ -129,9 +129,12 @@ class MySQL(Connector):
         ErrorRule(r"ssl.*(not support|not enabled)", SSLRequired,
                   "The server does not support SSL but this connection requires it.",
                   suggestion="Set the SSL mode to preferred or disabled for this server."),
+        ErrorRule(r"lost connection to (mysql|mariadb) server .*timed out", QueryTimeout,
+                  "The server did not answer in time.", title="Connection timed out",
+                  suggestion="Check the host, the firewall or VPN, and that the server is up."),
         ErrorRule(r"can't connect to (mysql|mariadb) server(?!.*timed out)|lost connection to"
                   r" (mysql|mariadb) server during (connect|query)", ConnectionFailed,
-                  "Unable to connect. Check host/port."),
+                  "The server could not be reached."),
         ErrorRule(r"command denied to user", PermissionDenied,
                   "You don't have permission to do that on this database."),
         ErrorRule(r"in a read only transaction", UnsafeSQL,
@@ -160,7 +163,13 @@ class MySQL(Connector):
     def engine_options(self) -> dict[str, Any]:
         # servers close idle connections after wait_timeout (8 h by default, less when hosted)
         return {**super().engine_options(), "pool_recycle": 1800,
-                "connect_args": {"connect_timeout": self.connect_timeout, **self._ssl_args()}}
+                "connect_args": {"connect_timeout": self.connect_timeout,
+                                 # a server that accepts the socket but never answers (its
+                                 # handshake, or a query the server-side limit missed) can't
+                                 # hang a session past the longest statement we allow
+                                 "read_timeout": self.statement_timeout_s
+                                 * self.catalog_timeout_factor + 5,
+                                 **self._ssl_args()}}
 
     def _ssl_args(self) -> dict[str, Any]:
         """PyMySQL's TLS options for the chosen mode (preferred: TLS when the server offers it)."""

@@ -102,7 +102,7 @@ class Snowflake(Connector):
         ErrorRule(r"insufficient privileges|003001", PermissionDenied,
                   "The role lacks privileges for this object or operation."),
         ErrorRule(r"250001|could not connect to snowflake|connection refused|250003.*(refused"
-                  r"|Max retries)", ConnectionFailed, "Unable to connect. Check host/port."),
+                  r"|Max retries)", ConnectionFailed, "The server could not be reached."),
         ErrorRule(r"does not exist or not authorized|002003|002043|001003", SQLSyntaxError,
                   "The database could not run this SQL."),
     )

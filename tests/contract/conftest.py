@@ -37,7 +37,7 @@ class Backend:
     schema: str | None = None  # where the fixture tables live in the catalog
     wrong_password: Callable[[], Connector] | None = None  # None: the engine has no passwords
     refused: Callable[[], Connector] | None = None  # same target, nothing listening
-    refused_message: str | None = "Unable to connect. Check host/port."
+    refused_message: str | None = "Nothing is listening at that host and port."
     make: Callable[..., Connector] | None = None  # build another connector with extra params
 
     def __post_init__(self) -> None:
@@ -183,7 +183,9 @@ def _snowflake(request) -> Backend:
         slow_sql="SELECT sum(random()) FROM TABLE(GENERATOR(ROWCOUNT => 100000000))",
         gaps=FAKESNOW_GAPS, schema="PUBLIC",
         wrong_password=lambda: make(password="wrong-" + SECRET),
-        refused=lambda: make(port=free_port(), password=SECRET), make=make)
+        refused=lambda: make(port=free_port(), password=SECRET), make=make,
+        # the Snowflake connector retries and reports no socket error: it can't tell the cause
+        refused_message="The server could not be reached.")
 
 
 # --- BigQuery (bqemulator) ---------------------------------------------------------------------
