@@ -42,8 +42,10 @@ def cmd_spaces(args, ws) -> int:
     ws.principal.require("members")
     if args.action == "create":
         print(ws.teams.create_space(args.name))
+        ws.audit("space_create", status="ok", detail=args.name)
     elif args.action == "rename":
         ws.teams.rename_space(args.space, args.name)
+        ws.audit("space_rename", status="ok", detail=f"{args.space} -> {args.name}")
     else:
         return _members(args, ws)
     return 0
@@ -62,6 +64,8 @@ def _members(args, ws) -> int:
             ws.teams.set_member(space, email, args.role)
         elif not ws.teams.remove_member(space, email):
             raise ConfigError(f"{email} is not a member of {args.space}.")
+        ws.audit("member_" + ("set" if verb == "add" else "remove"), status="ok",
+                 detail=f"{email} in {space}" + (f" as {args.role}" if verb == "add" else ""))
     for email, role in ws.teams.members(space):
         print(f"{email}\t{role}")
     return 0
