@@ -358,6 +358,7 @@ class Workspace(Access, Audit):
         except Exception as exc:
             error = exc if isinstance(exc, OlympusError) else map_error(
                 exc, sql=sql, secrets=connector.secrets)
+            self._add_hint(error, record)
             status = "refused" if isinstance(error, UnsafeSQL) else "error"
             self.store.log_query(self.owner, record.id, question=question, sql=sql,
                                  status=status, error=f"{error.title}: {error.message}")
@@ -384,6 +385,18 @@ class Workspace(Access, Audit):
                          timeout_s=self.settings.statement_timeout_s,
                          limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
                          if limited else None, key=record.id)
+
+    def _add_hint(self, error: OlympusError, record: ConnectionRecord) -> None:
+        """An unknown table or column: suggest close names from the cached catalog."""
+        from olympus.errors import SQLSyntaxError
+        from olympus.hints import did_you_mean
+
+        if not isinstance(error, SQLSyntaxError):
+            return
+        cached = self.catalog.peek(CacheKey(self.owner, record.id, _version(record)))
+        hint = did_you_mean(f"{error.message} {error.detail or ''}", cached)
+        if hint:
+            error.suggestion = f"{hint} {error.suggestion or ''}".strip()
 
     def log_event(self, name: str, *, question: str | None, status: str,
                   error: str | None = None, sql: str = "") -> None:
