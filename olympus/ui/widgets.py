@@ -32,8 +32,24 @@ PAGES = {"connections": "pages/1_Connections.py",
 
 def page_setup(title: str, icon: str) -> None:
     """Page config + the brand in the sidebar; safe to call again from app.py's navigation."""
+    adopt_navigation()
     st.set_page_config(page_title=f"{title} · Olympus", page_icon=icon, layout="wide",
                        initial_sidebar_state="expanded")
+
+
+def adopt_navigation() -> None:
+    """Route every run through app.py's st.navigation, even the first after a server start.
+
+    Streamlit starts in its legacy pages/-directory mode (a pages/ folder sits next to app.py)
+    until some session runs st.navigation: until then a deep link such as /Ask runs
+    pages/3_Ask.py alone, with a sidebar of bare file names and no app.py chrome. A page file
+    run that way switches the process to st.navigation mode (what app.py's first run does
+    anyway) and reruns; the page hash comes from the URL path, so the same page opens."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def header(title: str, icon: str, caption: str | None = None) -> None:
