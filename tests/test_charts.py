@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from olympus import charts
+from olympus.chart_formats import format_value, number_format, time_axis
 from olympus.charts import ChartSpec, ChartSpecError
 
 
@@ -97,7 +98,8 @@ def test_altair_line_chart_spec_has_temporal_x_and_plain_json_data():
                              dict(zip(res.columns, res.types)))
     spec = chart.to_dict()
     assert spec["mark"]["type"] == "line"
-    assert spec["encoding"]["x"] == {"field": "month", "type": "temporal", "title": "Month"}
+    assert spec["encoding"]["x"] == {"field": "month", "type": "temporal", "title": "Month",
+                                     "axis": {"format": "%b %Y", "labelOverlap": True}}
     assert spec["encoding"]["y"]["type"] == "quantitative"
     rows = next(iter(spec["datasets"].values()))
     json.dumps(spec)  # decimals and dates became JSON-friendly values
@@ -187,3 +189,110 @@ def test_field_ref_escapes_only_what_vega_lite_parses():
     assert charts.field_ref("a:b c") == "a:b c"
     assert charts.field_ref("t.a[0]") == "t\\.a\\[0\\]"
     assert charts.field_ref("back\\slash") == "back\\\\slash"
+
+
+# --- raw dumps: a table, not a chart ------------------------------------------------------
+
+@pytest.mark.parametrize("columns,types,rows,cardinality,dump", [
+    (("loan_id", "amount"), ("int64", "decimal128(14, 2)"), 10_000, None, True),  # id first
+    (("customer", "balance"), ("string", "double"), 2_000, {"customer": 2_000}, True),  # a key
+    (("name", "city"), ("string", "string"), 3, None, True),  # every column text
+    (("loan_id", "amount"), ("int64", "double"), 500, None, False),  # small: still a chart
+    (("region", "amount"), ("string", "double"), 2_000, {"region": 8}, False),  # a dimension
+    (("day", "amount"), ("date32[day]", "double"), 2_000, {"day": 2_000}, False),  # a series
+])
+def test_raw_dump_rule(columns, types, rows, cardinality, dump):
+    assert charts.raw_dump(columns, types, rows, cardinality) is dump
+    if dump:
+        assert charts.suggest(columns, types, rows, cardinality=cardinality) is None
+
+
+def test_a_select_star_of_ten_thousand_rows_gets_no_chart():
+    n = 10_000
+    table = pa.table({"loan_id": list(range(n)), "opened": pa.array(
+        [f"2020-01-{1 + i % 28:02d}" for i in range(n)]).cast(pa.date32()),
+        "amount": pa.array([i * 1.25 for i in range(n)])})
+    assert charts.suggest_for(result_of(table)) is None
+    grouped = pa.table({"opened": MONTHS, "amount": [1.0, 2.0, 3.0]})
+    assert charts.suggest_for(result_of(grouped)) == ChartSpec("line", "opened", "amount")
+
+
+# --- several measures ---------------------------------------------------------------------
+
+def test_validate_takes_several_measures_from_a_list_and_drops_colour():
+    cols = ["month", "loans", "defaults", "region"]
+    spec = charts.validate({"mark": "line", "x": "month", "y": ["loans", "defaults"],
+                            "color": "region"}, cols)
+    assert spec == ChartSpec("line", "month", "loans", None, ("defaults",))
+    assert spec.measures == ("loans", "defaults")
+    with pytest.raises(ChartSpecError, match="'nope'"):
+        charts.validate(ChartSpec("bar", "month", "loans", more_y=("nope",)), cols)
+    assert charts.validate({"mark": "metric", "y": ["loans", "defaults"]}, cols).more_y == ()
+
+
+def test_several_measures_fold_to_long_form_with_a_colour_each():
+    table = pa.table({"month": MONTHS, "loans": [1, 2, 3], "measure": [0, 1, 1]})
+    spec = charts.to_altair(ChartSpec("bar", "month", "loans", more_y=("measure",)),
+                            result_of(table).df).to_dict()
+    enc = spec["encoding"]
+    assert enc["color"]["field"] == "measure_"  # a fresh name: "measure" is a column already
+    assert enc["y"]["field"] == "value" and enc["y"]["title"] == "Loans, Measure"
+    rows = next(iter(spec["datasets"].values()))
+    assert sorted((r["measure_"], r["value"]) for r in rows) == [
+        ("loans", 1), ("loans", 2), ("loans", 3), ("measure", 0), ("measure", 1),
+        ("measure", 1)]
+
+
+# --- number and time formats --------------------------------------------------------------
+
+@pytest.mark.parametrize("name,type_,values,kind", [
+    ("loan_amount", "decimal128(14, 2)", [33097.25, 10.0], "money"),
+    ("balance", "decimal128(18, 2)", [1.0], "money"),
+    ("amount", "double", [1.5], "decimal"),  # money needs a decimal column
+    ("default_rate", "double", [0.05, 0.5], "percent"),
+    ("share_of_loans", "double", [0.1, 0.9], "percent"),
+    ("interest_rate", "double", [3.5, 7.25], "decimal"),  # already in percent units
+    ("pct", "decimal128(5, 4)", [0.25], "percent"),
+    ("loans", "int64", [33097], "integer"),
+    ("separate", "double", [0.5], "decimal"),  # 'rate' inside a word is not a rate
+])
+def test_number_format_from_name_type_and_values(name, type_, values, kind):
+    assert number_format(name, type_, pd.Series(values)).kind == kind
+
+
+def test_formats_reach_axes_tooltips_and_metric_text():
+    table = pa.table({"region": ["a", "b"], "total_amount": pa.array(
+        [33097.25, 1200.5]).cast(pa.decimal128(14, 2)), "default_rate": [0.031, 0.2],
+        "loans": [33097, 5]})
+    df = result_of(table).df
+    bar = charts.to_altair(ChartSpec("bar", "region", "total_amount"), df).to_dict()
+    assert bar["encoding"]["y"]["axis"]["format"] == "$,.2f"
+    assert {t["field"]: t["format"] for t in bar["encoding"]["tooltip"] if "format" in t} == {
+        "total_amount": "$,.2f"}
+    rate = charts.to_altair(ChartSpec("line", "region", "default_rate"), df).to_dict()
+    assert rate["encoding"]["y"]["axis"]["format"] == ".1%"
+    metric = charts.to_altair(ChartSpec("metric", y="loans"), df).to_dict()
+    assert metric["encoding"]["text"]["format"] == ",d"
+    assert format_value(33097.25, number_format("x", "double")) == "33,097.25"
+    assert format_value(0.031, number_format("default_rate", "double", pd.Series([0.031]))) == "3.1%"
+    assert format_value(-5, number_format("cost", "decimal128(9, 2)")) == "-$5.00"
+
+
+@pytest.mark.parametrize("values,unit,fmt,year", [
+    (["2022-01-01", "2023-01-01"], "year", "%Y", None),
+    (["2022-11-01", "2023-02-01"], "yearmonth", "%b %Y", None),
+    (["2022-12-30", "2023-01-02"], "yearmonthdate", "%d %b %Y", None),
+    (["2024-03-01", "2024-03-09"], "yearmonthdate", "%d %b", 2024),  # the year goes in the title
+    (["2024-03-01 10:30", "2025-03-01 11:00"], None, "%d %b %Y", None),
+])
+def test_time_axis_keeps_the_year(values, unit, fmt, year):
+    axis = time_axis(pd.Series(pd.to_datetime(values)))
+    assert (axis.unit, axis.format, axis.year) == (unit, fmt, year)
+
+
+def test_a_single_year_axis_names_the_year_in_its_title():
+    days = pa.array(["2024-03-01", "2024-03-02", "2024-03-05"]).cast(pa.date32())
+    spec = charts.to_altair(ChartSpec("bar", "day", "n"),
+                            result_of(pa.table({"day": days, "n": [1, 2, 3]})).df).to_dict()
+    assert spec["encoding"]["x"]["title"] == "Day (2024)"
+    assert spec["encoding"]["x"]["timeUnit"] == "yearmonthdate"
