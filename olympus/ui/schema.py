@@ -13,12 +13,13 @@ from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import resources, state, widgets
 from olympus.ui.safe_text import badge_text, md_code, md_text
+from olympus.ui.schema_parts import dot_label, relationship_dot, starter_sql  # noqa: F401
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
 PAGE_SIZE = 50
 PREVIEW_ROWS = 50
-MAX_NEIGHBOURS = 24
+PENDING_SQL = "ask:pending_sql"  # Ask opens with this SQL in its editor, then drops it
 ALL = "All schemas"
 
 
@@ -98,6 +99,27 @@ def capabilities(type_: str) -> Capabilities:
     return getattr(connector_class(type_), "capabilities", Capabilities())
 
 
+def find(snap: Catalog, text: str, *, schema: str | None = None, column: str = "",
+         descriptions: bool = False) -> tuple[tuple[Table, ...], int]:
+    """Tables whose name holds `text`, exact names first, then names starting with it; tables
+    that only mention it in their description follow when asked, else are just counted."""
+    pool = snap.search("", schema=schema, column=column) if schema or column else snap.tables
+    needle = text.strip().lower()
+    if not needle:
+        return tuple(pool), 0
+    ranked: list[tuple[int, int, Table]] = []
+    described: list[Table] = []
+    for i, t in enumerate(pool):
+        name, full = t.name.lower(), t.qualified_name.lower()
+        if needle in full:
+            rank = 0 if needle in (name, full) else 1 if name.startswith(needle) else 2
+            ranked.append((rank, i, t))
+        elif needle in (t.description or "").lower():
+            described.append(t)
+    named = tuple(t for _, _, t in sorted(ranked, key=lambda r: r[:2]))
+    return (named + tuple(described), 0) if descriptions else (named, len(described))
+
+
 def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
     caps = capabilities(record.type)
     schemas = snap.schemas
@@ -105,69 +127,92 @@ def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
     st.markdown(f"**{len(snap.tables):,}** tables and views ({views:,} views) in "
                 f"**{len(schemas)}** schema{'s' if len(schemas) != 1 else ''} · "
                 f"{sum(len(t.columns) for t in snap.tables):,} columns")
-    f1, f2, f3 = st.columns([2, 3, 3])
+    f1, f2, f3, f4 = st.columns([2, 3, 3, 2], vertical_alignment="bottom")
     schema = f1.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns")
     text = f2.text_input("Table name", key=f"schema:{record.id}:q",
-                         placeholder="Filter tables by name or description")
+                         placeholder="Filter tables by name")
     column = f3.text_input("Column name", key=f"schema:{record.id}:col",
                            placeholder="Tables that have a column like…")
-    found = snap.search(text, schema=None if schema == ALL else schema, column=column)
+    wide = f4.toggle("Descriptions too", key=f"schema:{record.id}:desc",
+                     help="Also list tables whose description mentions the text, after the "
+                          "tables whose name holds it.")
+    found, more = find(snap, text, schema=None if schema == ALL else schema, column=column,
+                       descriptions=wide)
+    if more:
+        st.caption(f"{more:,} more table{'s' if more != 1 else ''} mention "
+                   f"{md_code(text.strip())} in their description: turn on "
+                   "**Descriptions too** to list them.")
     if not found:
         st.info("No table matches these filters.", icon=":material/search_off:")
         return
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
     left, right = st.columns([4, 8], gap="medium")
     with left:
-        page = 1
-        if pages > 1:
-            page = st.pagination(pages, key=f"schema:{record.id}:page:{len(found)}")
-        shown = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        st.caption(f"{len(found):,} match{'es' if len(found) != 1 else ''}"
-                   + (f" · page {page} of {pages}" if pages > 1 else ""))
-        chosen = table_list(shown, key=f"schema:{record.id}:list", show_schema=len(schemas) > 1,
+        chosen = table_list(found, key=f"schema:{record.id}:list", show_schema=len(schemas) > 1,
                             show_rows=caps.row_estimates)
     with right:
-        table = snap.table(chosen[1], schema=chosen[0]) if chosen else None
-        if table is not None:
-            detail(ws, record, snap, table, show_rows=caps.row_estimates)
+        detail(ws, record, snap, chosen, show_rows=caps.row_estimates)
+
+
+def text_width(values, *, floor: int = 60, cap: int = 260) -> int:
+    """Pixels a grid column needs to show its longest value whole (14 px sans, ~7.4 px a char)."""
+    longest = max((len(str(v)) for v in values), default=0)
+    return int(min(max(longest * 7.4 + 30, floor), cap))
 
 
 def list_frame(tables: tuple[Table, ...], *, show_schema: bool, show_rows: bool):
     """One row per listed table (a page at most: cheap to build on every run)."""
     import pandas as pd
 
-    columns = ["schema"] * show_schema + ["table", "kind", "columns"] + ["rows"] * show_rows
-    rows = [{"schema": t.schema, "table": t.name, "kind": t.kind or "table",
-             "columns": len(t.columns), "rows": t.row_count_estimate,
-             "description": (t.description or "").strip()} for t in tables]
-    return pd.DataFrame(rows, columns=[*columns, "description"])
+    kinds = any((t.kind or "table") != "table" for t in tables)
+    columns = ["table"] + ["kind"] * kinds + ["cols"] + ["rows"] * show_rows + ["description"]
+    rows = [{"table": t.qualified_name if show_schema else t.name, "kind": t.kind or "table",
+             "cols": len(t.columns), "rows": t.row_count_estimate,
+             "description": " ".join((t.description or "").split())} for t in tables]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def table_list(shown: tuple[Table, ...], *, key: str, show_schema: bool,
-               show_rows: bool = True) -> tuple[str, str] | None:
-    """A selectable list (click a row, or pick by name); returns (schema, table)."""
+def table_list(found: tuple[Table, ...], *, key: str, show_schema: bool,
+               show_rows: bool = True) -> Table:
+    """A paged, selectable list (click a row, or pick by name); the open table's row is
+    highlighted and checked. Returns the open table."""
+    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+    page = st.pagination(pages, key=f"{key}:page:{len(found)}") if pages > 1 else 1
+    shown = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    st.caption(f"{len(found):,} match{'es' if len(found) != 1 else ''}"
+               + (f" · page {page} of {pages}" if pages > 1 else ""))
     options = [t.qualified_name for t in shown]
     pick_key = f"{key}:pick"
     if st.session_state.get(pick_key) not in options:
         st.session_state[pick_key] = options[0]
+    picked = st.selectbox("Open table", options, key=pick_key)
+    at = options.index(picked)
+    grid_key = f"{key}:grid:{page}:{picked}"  # a new grid per open table: its selection follows
 
     def on_select() -> None:
-        rows = st.session_state[f"{key}:grid"].selection.rows
+        rows = st.session_state[grid_key].selection.rows
         if rows:
             st.session_state[pick_key] = options[rows[0]]
 
-    picked = st.selectbox("Open table", options, key=pick_key)
-    st.dataframe(list_frame(shown, show_schema=show_schema, show_rows=show_rows),
-                 hide_index=True, key=f"{key}:grid", on_select=on_select,
-                 selection_mode="single-row", height=min(38 + 35 * len(shown), 560),
-                 column_config={
-                     "kind": st.column_config.TextColumn(width="small"),
-                     "columns": st.column_config.NumberColumn("cols", width="small"),
-                     "rows": st.column_config.NumberColumn("rows≈", format="compact",
-                                                           width="small"),
-                     "description": st.column_config.TextColumn(width="medium")})
-    table = shown[options.index(picked)]
-    return table.schema, table.name
+    frame = list_frame(shown, show_schema=show_schema, show_rows=show_rows)
+    st.dataframe(frame.style.apply(_highlight(at), axis=1), hide_index=True, key=grid_key,
+                 on_select=on_select, selection_mode="single-row",
+                 selection_default={"selection": {"rows": [at]}},
+                 height=min(38 + 35 * len(shown), 560), column_config=_list_columns(frame))
+    return shown[at]
+
+
+def _highlight(at: int):
+    style = "background-color: rgba(99, 102, 241, 0.20); font-weight: 600"
+    return lambda row: [style if row.name == at else ""] * len(row)
+
+
+def _list_columns(frame) -> dict:
+    return {"table": st.column_config.TextColumn(width=text_width(frame["table"], cap=230)),
+            "kind": st.column_config.TextColumn(width=56),
+            "cols": st.column_config.NumberColumn("cols", width=52, help="Columns"),
+            "rows": st.column_config.NumberColumn("rows≈", format="compact", width=70,
+                                                  help="Estimated rows, from the catalog"),
+            "description": st.column_config.TextColumn(width="large")}
 
 
 # ---- detail ---------------------------------------------------------------------------------
@@ -187,17 +232,28 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table,
     facts += [f"primary key: {md_code(', '.join(table.primary_key) or 'none')}",
               f"**{len(table.foreign_keys)}** foreign keys"]
     st.markdown(" · ".join(facts))
+    query_button(ws, record, table)
     frame = columns_frame(table)
     st.dataframe(frame, hide_index=True, key=f"cols:{table.qualified_name}",
-                 height=min(38 + 35 * len(frame), 460), column_config={
-                     "key": st.column_config.TextColumn(width="small"),
-                     "nullable": st.column_config.CheckboxColumn("null?", width="small"),
-                     "description": st.column_config.TextColumn(width="large")})
+                 height=min(38 + 35 * len(frame), 460), column_config=_detail_columns(frame))
     graph = relationship_dot(snap, table)
     if graph:
         st.markdown("**Relationships**")
         st.graphviz_chart(graph, width="stretch")
     preview(ws, record, table)
+
+
+def _detail_columns(frame) -> dict:
+    """Widths from the content, so a type or a reference is read whole at 1400 px."""
+    text = st.column_config.TextColumn
+    return {"column": text(width=text_width(frame["column"], cap=220)),
+            "type": text(width=text_width(frame["type"], floor=70, cap=220),
+                         help="The type as the database declares it"),
+            "key": text(width=56, help="PK: primary key · FK: foreign key"),
+            "references": text(width=text_width(frame["references"], floor=90, cap=260),
+                               help="The table.column a foreign key points at"),
+            "nullable": st.column_config.CheckboxColumn("null?", width=56, help="Nullable"),
+            "description": text(width="large")}
 
 
 def columns_frame(table: Table):
@@ -217,42 +273,14 @@ def columns_frame(table: Table):
                                        "description", "default"])
 
 
-def relationship_dot(snap: Catalog, table: Table) -> str | None:
-    """DOT source of the table and its foreign-key neighbours (both directions). Node ids are
-    generated (n0, n1...); names only ever appear inside escaped labels (dot_label)."""
-    me = (table.schema, table.name)
-    edges = [(me, fk.target(table.schema), ", ".join(fk.columns)) for fk in table.foreign_keys]
-    edges += [((other.schema, other.name), me, ", ".join(fk.columns))
-              for other, fk in snap.references_in(table)]
-    edges = edges[:MAX_NEIGHBOURS]
-    if not edges:
-        return None
-    ids = {key: f"n{i}" for i, key in enumerate(sorted({n for edge in edges for n in edge[:2]}))}
-
-    def node(key: tuple[str, str]) -> str:
-        label = key[1] if key[0] == me[0] else f"{key[0]}.{key[1]}"
-        style = ('style="filled,rounded", fillcolor="#4F46E5", fontcolor="white"' if key == me
-                 else 'style="filled,rounded", fillcolor="#EEF0FB", color="#C7CAE8"')
-        return f'{ids[key]} [label="{dot_label(label)}", shape=box, {style}];'
-
-    lines = ['digraph {', 'rankdir=LR; bgcolor="transparent";',
-             'node [fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
-             'edge [color="#8B90B8", fontname="Helvetica", fontsize=9, fontcolor="#5B6079"];']
-    lines += [node(n) for n in ids]
-    lines += [f'{ids[a]} -> {ids[b]} [label="{dot_label(cols)}"];' for a, b, cols in edges]
-    return "\n".join(lines + ["}"])
-
-
-def dot_label(text: str) -> str:
-    """Text for inside a DOT double-quoted label, shown exactly as written.
-
-    Graphviz's lexer only knows the escape \\" (a name ending in a backslash would swallow the
-    closing quote), so the string holds no backslash or quote at all: both become HTML entities,
-    which Graphviz decodes before its own escapes (\\n, \\N...), hence a backslash is &#92;&#92;.
-    Control characters become spaces; <, > and & are entities too."""
-    text = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in str(text))
-    return (text.replace("&", "&amp;").replace("\\", "&#92;&#92;").replace('"', "&quot;")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+def query_button(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
+    """Open Ask with a starter SELECT of this table, ready to edit and run (not for viewers,
+    who may not run their own SQL)."""
+    if ws.principal.can("query") and st.button("Query this table", icon=ICONS["sql"], type="primary",
+                 key=f"query:{record.id}:{table.qualified_name}"):
+        state.select_connection(ws.owner, record.name)
+        st.session_state[PENDING_SQL] = starter_sql(table, connector_class(record.type).dialect)
+        st.switch_page(widgets.PAGES["ask"])
 
 
 def preview(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
