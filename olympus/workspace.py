@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALL_ROWS = -1  # run_sql(limit=ALL_ROWS): no row limit (whole-result downloads); the byte cap stays
 DEMO_NAME = "Demo"
 DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo once
 DEMO_MARK = "demo:{id}"  # owner flag: this connection is the managed demo (kept across renames)
@@ -381,7 +382,8 @@ class Workspace(Access, Audit):
              limit: int | None, limited: bool = True) -> "QueryResult":
         from olympus.runner import run_query
 
-        return run_query(connector, sql, limit=limit or self.settings.row_limit,
+        return run_query(connector, sql,
+                         limit=None if limit == ALL_ROWS else limit or self.settings.row_limit,
                          timeout_s=self.settings.statement_timeout_s,
                          limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
                          if limited else None, key=record.id)
