@@ -5,7 +5,7 @@ import streamlit as st
 from olympus.ui import home, identity, resources
 from olympus.ui.widgets import ICONS, PAGES, page_setup
 
-page_setup("Olympus", ":material/insights:")
+page_setup("Olympus", ":material/insights:", router=True)
 config = resources.settings()
 pages = [
     st.Page(home.render, title="Home", icon=ICONS["home"], default=True),

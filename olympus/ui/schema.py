@@ -280,7 +280,10 @@ def query_button(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
                  key=f"query:{record.id}:{table.qualified_name}"):
         state.select_connection(ws.owner, record.name)
         st.session_state[PENDING_SQL] = starter_sql(table, connector_class(record.type).dialect)
-        st.switch_page(widgets.PAGES["ask"])
+        try:
+            st.switch_page(widgets.PAGES["ask"])
+        except st.errors.StreamlitAPIException:  # this page run alone, outside app.py's routing
+            st.code(st.session_state[PENDING_SQL], language="sql")
 
 
 def preview(ws: Workspace, record: ConnectionRecord, table: Table) -> None:

@@ -7,7 +7,7 @@ from olympus.catalog import Catalog, Table
 
 MAX_NEIGHBOURS = 24
 STARTER_LIMIT = 100
-STARTER_COLUMNS = 12
+STARTER_COLUMNS = 20
 # Words reserved in most SQL dialects: such a name is quoted (quoting a plain name is harmless).
 RESERVED = frozenset("""all and any array as asc between both by case cast check collate column
 constraint create cross current_date current_time current_timestamp current_user default desc

@@ -30,9 +30,11 @@ PAGES = {"connections": "pages/1_Connections.py",
          "members": "pages/4_Members.py"}
 
 
-def page_setup(title: str, icon: str) -> None:
-    """Page config + the brand in the sidebar; safe to call again from app.py's navigation."""
-    adopt_navigation()
+def page_setup(title: str, icon: str, *, router: bool = False) -> None:
+    """Page config + the brand in the sidebar; safe to call again from app.py's navigation
+    (app.py passes router=True: it is the navigation)."""
+    if not router:
+        adopt_navigation()
     st.set_page_config(page_title=f"{title} · Olympus", page_icon=icon, layout="wide",
                        initial_sidebar_state="expanded")
 
@@ -44,7 +46,8 @@ def adopt_navigation() -> None:
     until some session runs st.navigation: until then a deep link such as /Ask runs
     pages/3_Ask.py alone, with a sidebar of bare file names and no app.py chrome. A page file
     run that way switches the process to st.navigation mode (what app.py's first run does
-    anyway) and reruns; the page hash comes from the URL path, so the same page opens."""
+    anyway) and reruns; the page hash comes from the URL path, so the same page opens. (A page
+    run through app.py, or on its own in an AppTest, finds the mode already off.)"""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
