@@ -71,6 +71,11 @@ class UnsafeSQL(OlympusError):
     suggestion = "Olympus only runs a single read-only query (SELECT / WITH ... SELECT)."
 
 
+class QueryCancelled(OlympusError):
+    kind, title = "cancelled", "Cancelled"
+    suggestion = "Run it again when you want the result."
+
+
 class RateLimited(OlympusError):
     kind, title = "rate_limit", "Too many queries"
     suggestion = "Wait a minute and try again."

@@ -64,14 +64,14 @@ class Limits:
         A refused query gives back what it took from the other budget."""
         now = self.clock()
         window = int(now // self.window_s)
-        taken: list[Limit] = []
-        for limit in (Limit(f"user:{user}", self.per_user, "user"),
-                      Limit(f"conn:{connection_key}", self.per_connection, "connection")):
-            if self.counter.incr(limit.key, window) > limit.most:
-                for done in taken:
-                    self.counter.decr(done.key, window)
-                raise limit.refusal(max(1, math.ceil((window + 1) * self.window_s - now)))
-            taken.append(limit)
+        limits = (Limit(f"user:{user}", self.per_user, "user"),
+                  Limit(f"conn:{connection_key}", self.per_connection, "connection"))
+        counts = incr_all(self.counter, [limit.key for limit in limits], window)
+        over = next((limit for limit, n in zip(limits, counts) if n > limit.most), None)
+        if over is not None:  # the first spent budget keeps its count; the others get it back
+            for limit in limits[limits.index(over) + 1:] + limits[:limits.index(over)]:
+                self.counter.decr(limit.key, window)
+            raise over.refusal(max(1, math.ceil((window + 1) * self.window_s - now)))
 
     def bound(self, user: str) -> "_Bound":
         """The runner's `limiter.acquire(key)` shape, for one user."""
@@ -87,6 +87,12 @@ class _Bound:
         self.limits.acquire(self.user, str(key))
 
 
+def incr_all(counter: Counter, keys: list[str], window: int) -> list[int]:
+    """Every key counted, in one round trip (one store transaction) where the counter can."""
+    many = getattr(counter, "incr_many", None)
+    return many(keys, window) if many is not None else [counter.incr(k, window) for k in keys]
+
+
 class StoreCounter:
     """Counts in the store's rate_counts table: INSERT .. ON CONFLICT DO UPDATE .. RETURNING."""
 
@@ -95,13 +101,18 @@ class StoreCounter:
         self._swept: int | None = None
 
     def incr(self, key: str, window: int) -> int:
+        return self.incr_many([key], window)[0]
+
+    def incr_many(self, keys: list[str], window: int) -> list[int]:
+        """One write transaction for all of them (a query counts for its user and connection)."""
         with write(self.engine) as conn:
-            count = conn.execute(self._upsert(conn.dialect.name, key, window)).scalar_one()
+            counts = [int(conn.execute(self._upsert(conn.dialect.name, key, window))
+                          .scalar_one()) for key in keys]
             if self._swept != window:  # once per window and process: forget old windows
                 conn.execute(rate_counts.delete().where(
                     rate_counts.c.window < window - KEEP_WINDOWS))
                 self._swept = window
-        return int(count)
+        return counts
 
     def decr(self, key: str, window: int) -> None:
         with write(self.engine) as conn:
@@ -136,12 +147,16 @@ class RedisCounter:
         self.prefix = prefix
 
     def incr(self, key: str, window: int) -> int:
-        name = f"{self.prefix}{key}:{window}"
+        return self.incr_many([key], window)[0]
+
+    def incr_many(self, keys: list[str], window: int) -> list[int]:
         with self._friendly():
             pipe = self.client.pipeline(transaction=True)
-            pipe.incr(name)
-            pipe.expire(name, 2 * WINDOW_S)
-            return int(pipe.execute()[0])
+            for key in keys:
+                name = f"{self.prefix}{key}:{window}"
+                pipe.incr(name)
+                pipe.expire(name, 2 * WINDOW_S)
+            return [int(n) for n in pipe.execute()[::2]]
 
     def decr(self, key: str, window: int) -> None:
         with self._friendly():

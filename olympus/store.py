@@ -257,12 +257,24 @@ class Store:
 
     def log_query(self, owner: str, connection_id: str | None, *, question: str | None = None,
                   sql: str, status: str, row_count: int | None = None,
-                  elapsed_ms: float | None = None, error: str | None = None) -> None:
+                  elapsed_ms: float | None = None, error: str | None = None,
+                  touch_used: bool = False, audit: Mapping[str, Any] | None = None) -> None:
+        """One query-log line; in the same transaction (one write per query) the connection's
+        last use and the audit row (store_audit.row_values) when given."""
+        from olympus.store_db import audit_log
+
         with self._write() as conn:
+            at = _now()
             conn.execute(query_log.insert().values(
                 owner=_owner(owner), connection_id=connection_id, question=question, sql=sql,
                 status=status, row_count=row_count, elapsed_ms=elapsed_ms, error=error,
-                created_at=_now()))
+                created_at=at))
+            if touch_used and connection_id is not None:
+                conn.execute(connections.update().where(
+                    connections.c.owner == _owner(owner), connections.c.id == connection_id)
+                    .values(last_used=at))
+            if audit is not None:
+                conn.execute(audit_log.insert().values(**audit))
 
     def query_log(self, owner: str, *, limit: int = 50,
                   connection_id: str | None = None) -> list[QueryLogEntry]:

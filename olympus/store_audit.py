@@ -64,9 +64,9 @@ class AuditLog:
                connection_id: str | None = None, sql: str | None = None,
                question: str | None = None, rows: int | None = None, bytes: int | None = None,
                elapsed_ms: float | None = None, detail: str | None = None) -> None:
-        values = dict(at=now(), user=user, space=space, connection_id=connection_id,
-                      action=action, sql=_cap(sql), question=_cap(question), status=status,
-                      rows=rows, bytes=bytes, elapsed_ms=elapsed_ms, detail=_cap(detail))
+        values = row_values(user=user, space=space, action=action, status=status,
+                            connection_id=connection_id, sql=sql, question=question, rows=rows,
+                            bytes=bytes, elapsed_ms=elapsed_ms, detail=detail)
         with self.store._write() as conn:
             conn.execute(audit_log.insert().values(**values))
 
@@ -91,6 +91,16 @@ class AuditLog:
         query = sa.select(audit_log.c.user).where(audit_log.c.space == space).distinct()
         with self.store._read() as conn:
             return sorted(conn.execute(query).scalars())
+
+
+def row_values(*, user: str, space: str | None, action: str, status: str,
+               connection_id: str | None = None, sql: str | None = None,
+               question: str | None = None, rows: int | None = None, bytes: int | None = None,
+               elapsed_ms: float | None = None, detail: str | None = None) -> dict[str, Any]:
+    """One audit row's columns (also written by Store.log_query, in the query's transaction)."""
+    return dict(at=now(), user=user, space=space, connection_id=connection_id, action=action,
+                sql=_cap(sql), question=_cap(question), status=status, rows=rows, bytes=bytes,
+                elapsed_ms=elapsed_ms, detail=_cap(detail))
 
 
 def _cap(text: str | None) -> str | None:

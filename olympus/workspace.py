@@ -13,15 +13,14 @@ from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
 from olympus.connectors.duckdb import DuckDB
-from olympus.errors import OlympusError, UnsafeSQL, map_error
+from olympus.errors import OlympusError, QueryCancelled, UnsafeSQL, map_error
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 from olympus.teams import LOCAL_USER, Principal
 from olympus.workspace_access import Access
-from olympus.workspace_audit import (Audit, audited, edit_detail, error_text, result_bytes,
-                                     status_of)
+from olympus.workspace_audit import Audit, audited, edit_detail, error_text, status_of
 
 if TYPE_CHECKING:
-    from olympus.runner import QueryResult, RateLimiter
+    from olympus.runner import QueryHandle, QueryResult, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -282,10 +281,11 @@ class Workspace(Access, Audit):
         """The class of a connection (its dialect, rules, capabilities) without opening it."""
         return connector_class(self.get(name).type)
 
-    def connector(self, name: str) -> Connector:
+    def connector(self, name: "str | ConnectionRecord") -> Connector:
         """A pooled connector for this owner's connection, shared while its record is unchanged;
-        secrets are decrypted only when a new one is built."""
-        record = self.get(name)
+        secrets are decrypted only when a new one is built. A record already read (and checked)
+        by get() saves a second store read."""
+        record = name if isinstance(name, ConnectionRecord) else self.get(name)
         version = _version(record)
 
         def build() -> Connector:
@@ -333,9 +333,10 @@ class Workspace(Access, Audit):
 
     # ---- SQL ----------------------------------------------------------------------------------
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
-                question: str | None = None) -> "QueryResult":
+                question: str | None = None, handle: "QueryHandle | None" = None
+                ) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
-        and the audit log."""
+        and the audit log. `handle.cancel()` from another thread stops it on the server."""
         started = time.perf_counter()
         try:
             self.principal.require("query")
@@ -344,49 +345,53 @@ class Workspace(Access, Audit):
                        detail=error_text(exc))
             raise
         record = self.get(name)
-        connector = self.connector(record.id)
+        connector = self.connector(record)  # the record already read: one store read a query
         try:
             try:
                 self._require_clean(record)
-                result = self._run(connector, record, sql, limit=limit)
+                result = self._run(connector, record, sql, limit=limit, handle=handle)
             except Exception as exc:
-                if not closed_under_us(exc):
+                if not closed_under_us(exc) or (handle is not None and handle.cancelled):
                     raise
                 # a pool released by an edit elsewhere closed mid-query: once more, on a fresh one
                 log.info("Connection %r was closed during a query; retrying once", record.name)
                 connector = self.connector(record.id)
-                result = self._run(connector, record, sql, limit=limit, limited=False)
+                result = self._run(connector, record, sql, limit=limit, limited=False,
+                                   handle=handle)
         except Exception as exc:
             error = exc if isinstance(exc, OlympusError) else map_error(
                 exc, sql=sql, secrets=connector.secrets)
             self._add_hint(error, record)
-            status = "refused" if isinstance(error, UnsafeSQL) else "error"
+            status = "refused" if isinstance(error, UnsafeSQL) else \
+                "cancelled" if isinstance(error, QueryCancelled) else "error"
             self.store.log_query(self.owner, record.id, question=question, sql=sql,
-                                 status=status, error=f"{error.title}: {error.message}")
-            self.audit("query", status=status_of(error), connection=record, sql=sql,
-                       question=question, elapsed_ms=(time.perf_counter() - started) * 1000,
-                       detail=error_text(error))
+                                 status=status, error=f"{error.title}: {error.message}",
+                                 audit=self.audit_row(
+                                     "query", status=status_of(error), connection=record,
+                                     sql=sql, question=question, detail=error_text(error),
+                                     elapsed_ms=(time.perf_counter() - started) * 1000))
             if error is exc:
                 raise
             raise error from None
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
-                             elapsed_ms=round(result.elapsed_ms, 1))
-        self.store.touch_used(self.owner, record.id)
-        self.audit("query", status="ok", connection=record, sql=result.sql, question=question,
-                   rows=result.row_count, bytes=result_bytes(result.df),
-                   elapsed_ms=result.elapsed_ms)
+                             elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
+                             audit=self.audit_row(
+                                 "query", status="ok", connection=record, sql=result.sql,
+                                 question=question, rows=result.row_count,
+                                 bytes=result.nbytes, elapsed_ms=result.elapsed_ms))
         return result
 
     def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
-             limit: int | None, limited: bool = True) -> "QueryResult":
+             limit: int | None, limited: bool = True,
+             handle: "QueryHandle | None" = None) -> "QueryResult":
         from olympus.runner import run_query
 
         return run_query(connector, sql,
                          limit=None if limit == ALL_ROWS else limit or self.settings.row_limit,
                          timeout_s=self.settings.statement_timeout_s,
                          limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
-                         if limited else None, key=record.id)
+                         if limited else None, key=record.id, handle=handle)
 
     def _add_hint(self, error: OlympusError, record: ConnectionRecord) -> None:
         """An unknown table or column: suggest close names from the cached catalog."""

@@ -29,13 +29,27 @@ class Audit:
               question: str | None = None, rows: int | None = None, bytes: int | None = None,
               elapsed_ms: float | None = None, detail: str | None = None) -> None:
         """Append one row for this principal's user and space (connection: a record or an id)."""
+        AuditLog(self.store).append(**self.audit_fields(
+            action, status=status, connection=connection, sql=sql, question=question, rows=rows,
+            bytes=bytes, elapsed_ms=elapsed_ms, detail=detail))
+
+    def audit_row(self, action: str, **fields: Any) -> dict[str, Any]:
+        """The row audit() would append, for a write that carries it (Store.log_query)."""
+        from olympus.store_audit import row_values
+
+        return row_values(**self.audit_fields(action, **fields))
+
+    def audit_fields(self, action: str, *, status: str, connection: Any = None,
+                     sql: str | None = None, question: str | None = None,
+                     rows: int | None = None, bytes: int | None = None,
+                     elapsed_ms: float | None = None, detail: str | None = None
+                     ) -> dict[str, Any]:
         connection_id = getattr(connection, "id", connection)
-        AuditLog(self.store).append(
-            user=self.principal.user, space=self.owner, action=action, status=status,
-            connection_id=None if connection_id is None else str(connection_id), sql=sql,
-            question=question, rows=rows, bytes=bytes,
-            elapsed_ms=None if elapsed_ms is None else round(float(elapsed_ms), 1),
-            detail=detail)
+        return dict(user=self.principal.user, space=self.owner, action=action, status=status,
+                    connection_id=None if connection_id is None else str(connection_id),
+                    sql=sql, question=question, rows=rows, bytes=bytes,
+                    elapsed_ms=None if elapsed_ms is None else round(float(elapsed_ms), 1),
+                    detail=detail)
 
     def audit_ask(self, record: Any, answer: Any, *, elapsed_ms: float) -> None:
         """One row per question the agent answered (or gave up on); its queries have their own."""
@@ -94,9 +108,13 @@ def audited(action: str, detail: Callable[[Mapping[str, Any]], str | None] | Non
 
 
 def status_of(exc: BaseException) -> str:
-    """refused: a rule said no (role, guard, limit, risky credentials); error: anything else."""
-    from olympus.errors import RateLimited, UnsafeSQL
+    """refused: a rule said no (role, guard, limit, risky credentials); cancelled: someone
+    stopped it; error: anything else."""
+    from olympus.errors import QueryCancelled, RateLimited, UnsafeSQL
     from olympus.teams import Forbidden
+
+    if isinstance(exc, QueryCancelled):
+        return "cancelled"
 
     refused = (Forbidden, UnsafeSQL, RateLimited)
     try:

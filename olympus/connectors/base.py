@@ -202,11 +202,12 @@ class Connector:
                 self._engine.dispose()
                 self._engine = None
 
-    def prepare(self) -> None:
-        """Import the heavy modules a query will need, so its elapsed time is the query's own."""
+    def prepare(self, *, limit: int | None = None) -> None:
+        """Import the heavy modules a query will need, so its elapsed time is the query's own
+        (limit: the row limit it will run with, where that picks the driver)."""
         from importlib import import_module
 
-        for name in ("pandas", "pyarrow", *self.driver_modules):
+        for name in ("pyarrow", *self.driver_modules):
             import_module(name)
 
     # ---- SQL policy -------------------------------------------------------------------------
@@ -353,12 +354,30 @@ class Connector:
         return not (exclude and any(fnmatch(schema, p) for p in exclude))
 
     # ---- read-only execution ----------------------------------------------------------------
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
-        """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow."""
-        with self.session(timeout_s, sql=sql, purpose=self.query_purpose(sql)) as cursor:
-            return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+    def fetch(self, sql: str, *, limit: int | None, timeout_s: float,
+              handle: Any = None) -> Fetched:
+        """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow. With a
+        runner.QueryHandle, cancel() stops the statement on the server (QueryCancelled)."""
+        try:
+            with self.session(timeout_s, sql=sql, purpose=self.query_purpose(sql, limit)) \
+                    as cursor:
+                if handle is None:
+                    return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+                with handle.running(self.canceller(cursor)):
+                    fetched = self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+        except Exception:
+            if handle is not None and handle.cancelled:  # whatever the driver said about it
+                handle.check(sql)
+            raise
+        handle.check(sql)  # stopped too late to fail: the result is still not wanted
+        return fetched
 
-    def query_purpose(self, sql: str) -> str:
+    def canceller(self, cursor: Any) -> Callable[[], None] | None:
+        """How another thread stops the statement running on this session's cursor (hook:
+        server-side cancel, KILL QUERY, interrupt); None: the result is only discarded."""
+        return None
+
+    def query_purpose(self, sql: str, limit: int | None = None) -> str:
         """Which connection a guarded statement needs: "query" (the result path) by default."""
         return "query"
 

@@ -14,7 +14,8 @@ from olympus.connectors.functions import rows_to_learned
 from olympus.connectors import privileges as grants
 from olympus.connectors.traits import RUNS_TEXT, AgentRules, Capabilities, SQLPolicy
 from olympus.errors import (AuthenticationFailed, ConfigError, ConnectionFailed, ErrorRule,
-                            PermissionDenied, QueryTimeout, RateLimited, SQLSyntaxError, UnsafeSQL)
+                            PermissionDenied, QueryCancelled, QueryTimeout, RateLimited,
+                            SQLSyntaxError, UnsafeSQL)
 
 DEFAULT_MAX_BYTES = 10 * 1024 ** 3  # 10 GiB per query unless the connection says otherwise
 EXACT_META_MAX_TABLES = 100  # fallback row counts (one API call per table) only for small datasets
@@ -292,7 +293,10 @@ class BigQuery(Connector):
                 maximum_bytes_billed=self.params["maximum_bytes_billed"],
                 job_timeout_ms=int(timeout_s * 1000)),
             retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
+        cursor.job = job
         try:
+            if cursor.cancelled:  # cancelled while the job was being created
+                raise QueryCancelled("Cancelled: the query was stopped on the server.", sql=sql)
             rows = job.result(timeout=timeout_s, retry=self._retry(timeout_s),
                               max_results=None if limit is None else limit + 1)
         except BaseException:
@@ -313,6 +317,14 @@ class BigQuery(Connector):
         table = pa.Table.from_batches(batches)
         table = table if limit is None else table.slice(0, limit)
         return Fetched(table, cut is not None, db_types, cut)
+
+    def canceller(self, cursor):
+        """BigQuery's job.cancel(), on the job this session started."""
+        def cancel() -> None:
+            cursor.cancelled = True
+            if cursor.job is not None:
+                _cancel(cursor.job)
+        return cancel
 
     def dry_run(self, sql: str, timeout_s: float) -> None:
         """BigQuery's own parse: anything but a SELECT, or too many bytes, stops here."""
@@ -355,7 +367,11 @@ def _option_text(value) -> str | None:
 
 
 class _Jobs:
-    """Stands in for a DBAPI connection and cursor: BigQuery has nothing to open or roll back."""
+    """Stands in for a DBAPI connection and cursor: BigQuery has nothing to open or roll back;
+    it remembers the session's job, so a cancel can reach it."""
+
+    def __init__(self) -> None:
+        self.job, self.cancelled = None, False
 
     def cursor(self) -> "_Jobs":
         return self

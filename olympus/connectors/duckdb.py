@@ -156,6 +156,9 @@ class DuckDB(FileConnector):
         timer.start()
         return timer.cancel
 
+    def interrupt(self, cursor):
+        return cursor.interrupt
+
     def end_readonly(self, conn) -> None:
         """Nothing to roll back on a read-only file, and the connection is shared."""
 

@@ -74,6 +74,23 @@ class FileConnector(Connector):
                 self._workers = Workers(spec, self.pool_size)
             return self._workers
 
+    def prepare(self, *, limit: int | None = None) -> None:
+        """A worker runs the engine: this process only reads Arrow."""
+        if not self.isolated:
+            super().prepare(limit=limit)
+            return
+        import pyarrow  # noqa: F401
+
+    def canceller(self, cursor):
+        """A worker's query: the worker is killed (it restarts); in-process: the engine's own
+        interrupt (the hook `interrupt`)."""
+        if isinstance(cursor, RemoteCursor):
+            return cursor.worker.interrupt
+        return self.interrupt(cursor)
+
+    def interrupt(self, cursor):
+        return None
+
     def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float):
         if isinstance(cursor, RemoteCursor):  # the worker runs the whole session's fetch
             return cursor.fetch(sql, limit=limit, timeout_s=timeout_s)

@@ -232,6 +232,11 @@ class MySQL(Connector):
             except Exception:  # the killed query's error packet
                 pass
 
+    def canceller(self, cursor: Any):
+        """KILL QUERY on this session's thread, from another connection."""
+        thread_id = cursor.connection.thread_id()
+        return lambda: self._kill_query(thread_id)
+
     def _kill_query(self, thread_id: int) -> None:
         """KILL QUERY from another pooled connection (a user may kill its own queries)."""
         try:

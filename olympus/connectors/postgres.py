@@ -6,7 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from olympus.connectors import pg_arrow
+from olympus.connectors import pg_arrow, pg_rows
 from olympus.connectors import privileges as grants
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
 from olympus.connectors.traits import (FILES, LOCKS, RUNS_TEXT, SEQUENCES, SETTINGS, SIDE_EFFECTS,
@@ -109,7 +109,7 @@ class Postgres(Connector):
     label = "PostgreSQL / Supabase"
     icon = ":material/database:"
     dialect = "postgres"
-    driver_modules = ("psycopg", "adbc_driver_postgresql.dbapi")
+    driver_modules = ("psycopg",)  # ADBC only for big reads (prepare imports it then)
     fence_names = ("postgresql", "psql", "pgsql", "plpgsql")
     default_port = 5432
     sql_policy = SQLPolicy(DENIED_FUNCTIONS, allowed_functions=VOLATILE_ALLOWED,
@@ -122,7 +122,9 @@ class Postgres(Connector):
         "ts >= date '2024-01-01', interval '30 days', to_char(ts, 'YYYY-MM')",
         "LIMIT n [OFFSET m]", "Use ILIKE for case-insensitive matching; cast with ::type.")
     advisory_locks = True  # pg_advisory_* exist: free them when each query ends
-    arrow_native = True  # results through ADBC (binary COPY) instead of row-by-row Python
+    arrow_native = True  # big results through ADBC (binary COPY) instead of row-by-row Python
+    # psycopg in autocommit, sending its own BEGIN READ ONLY and settings in one round trip
+    explicit_begin = True
     # Bulk catalog queries (whole database, three round trips); Redshift swaps in its own views.
     tables_sql, columns_sql, keys_sql = TABLES_SQL, COLUMNS_SQL, KEYS_SQL
     table_kinds = _KINDS
@@ -209,10 +211,20 @@ class Postgres(Connector):
         self._arrow_pool = None
         self._arrow_lock = threading.Lock()
 
+    def engine_options(self) -> dict[str, Any]:
+        options = super().engine_options()
+        return {**options, "isolation_level": "AUTOCOMMIT"} if self.explicit_begin else options
+
+    def prepare(self, *, limit: int | None = None) -> None:
+        super().prepare(limit=limit)
+        if self.arrow_native and _big(limit):
+            import adbc_driver_postgresql.dbapi  # noqa: F401
+
     @contextmanager
     def connection(self, purpose: str) -> Iterator[Any]:
-        """Queries read Arrow through an ADBC pool (binary COPY); metadata goes through psycopg."""
-        if purpose != "query" or not self.arrow_native:
+        """Big reads take Arrow through an ADBC pool (binary COPY); the rest goes through
+        psycopg."""
+        if purpose != "arrow":
             with super().connection(purpose) as conn:
                 yield conn
             return
@@ -227,6 +239,9 @@ class Postgres(Connector):
             conn.close()  # the pool rolls back on return
 
     def begin_readonly(self, cursor, timeout_s: float) -> None:
+        if not pg_rows.is_adbc(cursor) and getattr(cursor.connection, "autocommit", False):
+            cursor.execute(pg_rows.begin_sql(timeout_s))
+            return
         cursor.execute("SET TRANSACTION READ ONLY")
         cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         cursor.execute("SET LOCAL standard_conforming_strings = on")  # as the guard assumes
@@ -234,6 +249,12 @@ class Postgres(Connector):
     def end_readonly(self, conn) -> None:
         """Roll back, then free session advisory locks, which a rollback doesn't release (a
         lock a function took must not outlive its query)."""
+        if getattr(conn, "autocommit", False) is True:  # psycopg: one round trip for both
+            try:
+                conn.cursor().execute(pg_rows.end_sql(self.advisory_locks))
+            except Exception:  # broken: the pool discards it (and its locks) instead
+                _invalidate(conn)
+            return
         super().end_readonly(conn)
         if not self.advisory_locks:
             return
@@ -241,22 +262,32 @@ class Postgres(Connector):
             conn.cursor().execute(pg_arrow.UNLOCK_SQL)
             conn.rollback()
         except Exception:  # broken connection: the pool discards it, and its locks with it
-            invalidate = getattr(conn, "invalidate", None)
-            if invalidate is not None:
-                invalidate()
+            _invalidate(conn)
 
     def execute(self, cursor, sql: str, timeout_s: float) -> None:
         """prepare=True forces the extended protocol, which refuses several statements."""
         cursor.execute(sql, prepare=True)
 
-    def query_purpose(self, sql: str) -> str:
-        """EXPLAIN and SHOW can't sit inside COPY (...): they take the psycopg path."""
-        return "meta" if sql.lstrip().split(None, 1)[0].upper() in ("EXPLAIN", "SHOW") else "query"
+    def query_purpose(self, sql: str, limit: int | None = None) -> str:
+        """EXPLAIN and SHOW can't sit inside COPY (...) or a subquery: "meta"; big reads
+        "arrow" (ADBC); everything else "query" (psycopg)."""
+        if sql.lstrip().split(None, 1)[0].upper() in ("EXPLAIN", "SHOW"):
+            return "meta"
+        return "arrow" if self.arrow_native and _big(limit) else "query"
 
     def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
-        if not self.arrow_native or self.query_purpose(sql) == "meta":
+        if pg_rows.is_adbc(cursor):
+            return pg_arrow.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes)
+        if not self.arrow_native or limit is None or self.query_purpose(sql) == "meta":
             return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
-        return pg_arrow.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes)
+        return pg_rows.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes,
+                           describe=self.describe_type)
+
+    def canceller(self, cursor):
+        return pg_rows.canceller(cursor)
+
+    def describe_type(self, type_code) -> str:
+        return pg_rows.type_name(type_code)
 
     def dispose(self) -> None:
         super().dispose()
@@ -264,3 +295,14 @@ class Postgres(Connector):
             pool, self._arrow_pool = self._arrow_pool, None
         if pool is not None:
             pool.dispose()
+
+
+def _big(limit: int | None) -> bool:
+    """Unlimited or at least ARROW_MIN_ROWS rows: ADBC's binary COPY wins there."""
+    return limit is None or limit >= pg_rows.ARROW_MIN_ROWS
+
+
+def _invalidate(conn) -> None:
+    invalidate = getattr(conn, "invalidate", None)
+    if invalidate is not None:
+        invalidate()

@@ -72,6 +72,7 @@ class Redshift(Postgres):
     default_port = 5439
     advisory_locks = False  # Redshift has no advisory locks
     arrow_native = False  # ADBC reads through COPY ... TO STDOUT, which Redshift does not have
+    explicit_begin = False  # psycopg's own BEGIN READ ONLY (see begin_readonly)
     system_schemas = frozenset({"information_schema", "pg_catalog", "pg_internal", "pg_automv",
                                 "pg_auto_copy", "pg_mv", "pg_s3", "catalog_history"})
     fields = tuple(
@@ -147,12 +148,6 @@ class Redshift(Postgres):
         raw.read_only = True  # the next statement starts with BEGIN READ ONLY
         cursor.execute(f"SET statement_timeout TO {int(timeout_s * 1000)}")
 
-    def describe_type(self, type_code) -> str:
-        """psycopg gives type OIDs; Redshift's are PostgreSQL's, so psycopg's registry names them."""
-        from psycopg.postgres import types
-
-        info = types.get(type_code) if isinstance(type_code, int) else None
-        return info.name if info is not None else super().describe_type(type_code)
 
 
 def column_type(data_type: str, length, precision, scale) -> str:

@@ -247,6 +247,18 @@ class Snowflake(Connector):
         cursor.execute(sql, num_statements=1, timeout=seconds, _statement_params={
             "STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG})
 
+    def canceller(self, cursor):
+        """Abort the running query (by id once Snowflake gave one, else the session's)."""
+        def abort() -> None:
+            if getattr(cursor, "sfqid", None):
+                cursor.abort_query(cursor.sfqid)
+                return
+            session = getattr(cursor.connection, "session_id", None)
+            if session is not None:
+                cursor.connection.cursor().execute(
+                    f"SELECT SYSTEM$CANCEL_ALL_QUERIES({int(session)})")
+        return abort
+
     def read(self, cursor, limit: int | None) -> Fetched:
         """Arrow batches until limit + 1 rows (plain rows when the result came as JSON)."""
         import pyarrow as pa

@@ -130,6 +130,9 @@ class SQLite(FileConnector):
     def privileges(self, cursor) -> tuple[str, ...]:
         return ()
 
+    def interrupt(self, cursor):
+        return cursor.connection.interrupt
+
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """query_only refuses writes; a progress-handler deadline stands in for a timeout."""
         import sqlite3

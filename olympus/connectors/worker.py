@@ -105,6 +105,12 @@ class Worker:
             raise EngineCrashed("The query crashed the database engine; it was restarted.",
                                 detail=f"engine process exited with status {code}") from None
 
+    def interrupt(self) -> None:
+        """Cancel from another thread: kill the child; the waiting fetch reads its exit and the
+        pool starts a new one (an engine can't be reached mid-query through the pipe)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+
     def stop(self) -> int | None:
         """Kill the child (it holds nothing to save: the file is open read-only)."""
         if self.proc.poll() is None:

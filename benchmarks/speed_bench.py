@@ -1,0 +1,174 @@
+"""Small things, side by side in one run: a warm SELECT 1 through every safety layer against a
+SQLAlchemy pool (PostgreSQL) and `duckdb` itself; the first query on a new connection on an empty
+and a 10,000-table database; the whole `python -m olympus sql` process against a five-line
+psycopg script."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import (Contender, fresh_database, header, postgres, ratio, server_version,
+                               side_by_side, write_results)
+
+ROOT = Path(__file__).resolve().parent.parent
+PSYCOPG_SCRIPT = """import psycopg, sys
+with psycopg.connect(sys.argv[1]) as conn:
+    rows = conn.execute("SELECT 1").fetchall()
+print(rows)
+"""
+
+
+def _loop(fn, n: int):
+    """One timed 'run' = n calls; the table reports the per-call time."""
+    def run(_state):
+        for _ in range(n):
+            out = fn()
+        return out
+    return run
+
+
+def workspace(home: str):
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    settings = Settings.from_env({"OLYMPUS_HOME": home, "OLYMPUS_RATE_LIMIT": "100000000",
+                                  "OLYMPUS_USER_RATE_LIMIT": "100000000",
+                                  "OLYMPUS_DATA_DIR": home})
+    return Workspace(Store.from_settings(settings), settings=settings)
+
+
+def warm_postgres(url: str, ws, repeat: int, n: int) -> list:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
+                           pool_pre_ping=True)
+
+    def pooled():
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).all()
+    ws.add_connection("pg", "postgresql", {"url": url}, require_read_only_role=False)
+    peers = [Contender("SQLAlchemy pool (pre-ping), SELECT 1", _loop(pooled, n)),
+             Contender("Olympus Workspace.run_sql('SELECT 1'), every layer on",
+                       _loop(lambda: ws.run_sql("pg", "SELECT 1"), n),
+                       check=lambda r: r.rows() == [[1]] or r)]
+    timings = side_by_side(peers, repeat=repeat)
+    engine.dispose()
+    return [(t.name, t.median / n * 1000) for t in timings.values()]
+
+
+def warm_duckdb(home: str, ws, repeat: int, n: int) -> list:
+    import duckdb
+
+    path = os.path.join(home, "bench.duckdb")
+    duckdb.connect(path).execute("CREATE TABLE t AS SELECT 1 AS one").close()
+    native = duckdb.connect(path, read_only=True)
+
+    def direct():
+        return native.cursor().execute("SELECT 1").fetch_arrow_table()
+    ws.add_connection("duck", "duckdb", {"path": path})
+    peers = [Contender("duckdb in-process (cursor, Arrow), SELECT 1", _loop(direct, n)),
+             Contender("Olympus Workspace.run_sql('SELECT 1') (worker process)",
+                       _loop(lambda: ws.run_sql("duck", "SELECT 1"), n))]
+    timings = side_by_side(peers, repeat=repeat)
+    native.close()
+    return [(t.name, t.median / n * 1000) for t in timings.values()]
+
+
+def many_tables(url: str, count: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for start in range(0, count, 500):
+            conn.execute("; ".join(f"CREATE TABLE t{i} (id int primary key, name text, at date)"
+                                   for i in range(start, min(count, start + 500))))
+
+
+def first_query(urls: dict[str, str], repeat: int) -> list:
+    """A new connector (new pool, new connection) and its first run_query, per database."""
+    from olympus.connectors import create_connector
+    from olympus.runner import run_query
+
+    def first(url):
+        def run(_state):
+            connector = create_connector("postgresql", {"url": url})
+            try:
+                return run_query(connector, "SELECT 1", limiter=None)
+            finally:
+                connector.dispose()
+        return run
+    peers = [Contender(f"first query, {name}", first(url)) for name, url in urls.items()]
+    return [(t.name, t.median * 1000) for t in side_by_side(peers, repeat=repeat).values()]
+
+
+def cli(url: str, repeat: int) -> list:
+    home = tempfile.mkdtemp(prefix="olympus-bench-cli-")
+    env = {**os.environ, "OLYMPUS_HOME": home, "PYTHONPATH": str(ROOT)}
+    python = sys.executable
+    subprocess.run([python, "-m", "olympus", "connections", "add", "pg", "--url", url],
+                   env=env, check=True, capture_output=True, cwd=ROOT)
+    script = Path(home) / "five_lines.py"
+    script.write_text(PSYCOPG_SCRIPT)
+
+    def proc(args):
+        return lambda _s: subprocess.run(args, env=env, check=True, capture_output=True, cwd=ROOT)
+    peers = [Contender("five-line psycopg script (whole process)", proc([python, str(script), url])),
+             Contender('python -m olympus sql pg "SELECT 1" (whole process)',
+                       proc([python, "-m", "olympus", "sql", "pg", "SELECT 1"]))]
+    return [(t.name, t.median * 1000) for t in side_by_side(peers, repeat=repeat).values()]
+
+
+def table(rows: list, target: str, limit: float) -> list[str]:
+    (peer, base), *others = rows
+    lines = ["| Contender | median ms | x peer | target |", "|---|---:|---:|---|",
+             f"| {peer} | {base:.3f} | 1.00 | |"]
+    for name, ms in others:
+        r = ratio(ms, base)
+        lines.append(f"| {name} | {ms:.3f} | {r:.2f} | {target} {'met' if r <= limit else 'NOT met'} |")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=100, help="calls per timed warm run")
+    parser.add_argument("--tables", type=int, default=10_000)
+    parser.add_argument("--out", default="speed.md")
+    args = parser.parse_args(argv)
+    home = tempfile.mkdtemp(prefix="olympus-bench-speed-")
+    ws = workspace(home)
+    with postgres() as base:
+        version = server_version(base)
+        empty, big = fresh_database(base, "speed_empty"), fresh_database(base, "speed_big")
+        many_tables(big, args.tables)
+        print("== warm PostgreSQL ==", flush=True)
+        pg = warm_postgres(empty, ws, args.repeat, args.calls)
+        print("== warm DuckDB ==", flush=True)
+        duck = warm_duckdb(home, ws, args.repeat, args.calls)
+        print("== first query ==", flush=True)
+        first = first_query({"empty database": empty,
+                             f"{args.tables:,}-table database": big}, args.repeat)
+        print("== CLI ==", flush=True)
+        whole = cli(empty, args.repeat)
+    ws.close()
+    lines = header("Small things: warm query, first query, CLI process", version,
+                   f".venv/bin/python -m benchmarks.speed_bench {' '.join(argv or sys.argv[1:])}",
+                   [f"{args.repeat} round-robin repetitions per contender after one warm-up; warm "
+                    f"runs time {args.calls} calls each (per-call ms shown)."])
+    lines += ["## Warm SELECT 1, PostgreSQL (guard, read-only transaction, timeout, rate limits, "
+              "query log, audit all on)", ""] + table(pg, "<= 3x", 3)
+    lines += ["## Warm SELECT 1, DuckDB (same layers; the query runs in a worker process)", ""]
+    lines += table(duck, "<= 3x", 3)
+    lines += ["## First query on a new connection", ""] + table(first, "<= 1.5x", 1.5)
+    lines += ["## `python -m olympus sql` whole process", ""] + table(whole, "<= 4x", 4)
+    write_results(args.out, lines)
+
+
+if __name__ == "__main__":
+    main()
