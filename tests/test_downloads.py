@@ -139,3 +139,85 @@ def test_a_huge_result_is_cut_at_the_byte_cap_and_says_so(tmp_path, pg_url):
     finally:
         capped.close()
         capped.store.dispose()
+
+
+# --- the page: "Download all rows" with progress, and the byte-cap note ---------------------
+
+def _page():
+    """An Ask-like page: the DuckDB file named by DL_TEST_DB, its loans, result_view."""
+    import os
+
+    from olympus.ui import results
+    from olympus.ui.resources import workspace
+
+    ws = workspace()
+    if "duck" not in [c.name for c in ws.connections()]:
+        ws.add_connection("duck", "duckdb", {"path": os.environ["DL_TEST_DB"]})
+    result = ws.run_sql("duck", "SELECT * FROM loans ORDER BY loan_id")
+    results.result_view(result, key="r", name="loans", connection="duck")
+
+
+@pytest.fixture()
+def page_env(tmp_path, monkeypatch):
+    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER", "OPENAI_API_KEY",
+                 "OLYMPUS_ROW_LIMIT", "OLYMPUS_RESULT_MAX_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OLYMPUS_HOME", str(tmp_path / "page-home"))
+    path = tmp_path / "page.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE loans AS SELECT i AS loan_id, 'customer ' || i AS customer, "
+                    f"(i * 1.25)::DECIMAL(14, 2) AS amount FROM range(1, {ROWS + 1}) r(i)")
+        full_bytes = con.sql("SELECT * FROM loans").to_arrow_table().nbytes
+    monkeypatch.setenv("DL_TEST_DB", str(path))
+    return monkeypatch, full_bytes
+
+
+def _statuses(at) -> list[tuple[str, str]]:
+    """(label, progress text) of each st.status box on the page."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "status":
+                bars = [c.proto.text for c in child.children.values() if c.type == "progress"]
+                found.append((child.proto.label, *bars))
+            walk(child)
+    walk(at._tree)
+    return found
+
+
+def _labels(at, kind: str) -> list[str]:
+    return [el.label for el in at.get(kind)]
+
+
+def test_download_all_rows_on_the_page(page_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page, default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Download CSV (rows shown)" in _labels(at, "download_button")
+    next(b for b in at.button if b.label == "Download all rows").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _statuses(at) == [(f"{ROWS:,} rows ready to save", "Writing 25,000 of 25,000 rows…")]
+    assert f"Save all {ROWS:,} rows (CSV)" in _labels(at, "download_button")
+    ready = at.session_state["r:all:file"]
+    assert len(pd.read_csv(io.BytesIO(ready.data))) == ROWS and ready.note is None
+
+    at.segmented_control(key="r:fmt").set_value("parquet").run()
+    next(b for b in at.button if b.label == "Download all rows").click().run()
+    assert f"Save all {ROWS:,} rows (Parquet)" in _labels(at, "download_button")
+    assert pq.read_table(io.BytesIO(at.session_state["r:all:file"].data)).num_rows == ROWS
+
+
+def test_the_page_says_when_the_byte_cap_cut_the_download(page_env):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch, full_bytes = page_env
+    monkeypatch.setenv("OLYMPUS_RESULT_MAX_BYTES", str(int(full_bytes * 0.7)))
+    at = AppTest.from_function(_page, default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    next(b for b in at.button if b.label == "Download all rows").click().run()
+    ready = at.session_state["r:all:file"]
+    assert 10_000 < ready.rows < ROWS and ready.cut_by == "bytes"
+    warnings = [w.value for w in at.warning]
+    assert any("size cap" in w and f"{ready.rows:,}" in w.replace("\\", "") for w in warnings)

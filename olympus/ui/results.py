@@ -1,4 +1,5 @@
-"""A query result on screen: facts, an automatic chart with controls, the table, CSV download."""
+"""A query result on screen: facts, an automatic chart with controls, the table, downloads of
+the rows shown and of every row."""
 
 from __future__ import annotations
 
@@ -6,20 +7,24 @@ import re
 
 import streamlit as st
 
-from olympus import charts
+from olympus import charts, downloads
+from olympus.chart_formats import format_value, number_format
 from olympus.charts import MARK_LABELS, ChartSpec, ChartSpecError
+from olympus.downloads import FORMATS
 from olympus.runner import QueryResult
 from olympus.ui import widgets
 from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
 
 NO_CHART = "none"
+MAX_MEASURES = 6  # more lines than this on one chart stop being readable
+_CALENDAR = re.compile(r"year|yr|month|week|day|quarter|hour", re.IGNORECASE)
 
 
 def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
-                name: str = "result") -> None:
-    """Row count / truncation / time, then chart, table and download; a chart failure never
-    hides the table."""
+                name: str = "result", connection: str | None = None) -> None:
+    """Row count / truncation / time, then chart, table and downloads; a chart failure never
+    hides the table. With `connection`, a cut result offers every row as a file."""
     facts = [f"**{result.row_count:,}** row{'s' if result.row_count != 1 else ''}",
              f"{len(result.columns)} column{'s' if len(result.columns) != 1 else ''}",
              f"{result.elapsed_ms:,.0f} ms"]
@@ -31,10 +36,57 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
         return
     widgets.guarded(lambda: chart_section(result, key=key, spec=spec), show_sql=False)
     st.dataframe(result.df, hide_index=True, key=f"{key}:table",
-                 height=min(38 + 35 * result.row_count, 380), column_config=_date_columns(result))
-    st.download_button("Download CSV", data=lambda: result.df.to_csv(index=False),
-                       file_name=f"{_slug(name)}.csv", mime="text/csv", icon=ICONS["download"],
-                       key=f"{key}:csv", on_click="ignore")
+                 height=min(38 + 35 * result.row_count, 380),
+                 column_config={**_number_columns(result), **_date_columns(result)})
+    download_section(result, key=key, name=_slug(name), connection=connection)
+
+
+def download_section(result: QueryResult, *, key: str, name: str, connection: str | None) -> None:
+    """The rows shown in the chosen format; when the row limit cut them, every row too."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        fmt = st.segmented_control("File format", list(FORMATS), default="csv",
+                                   key=f"{key}:fmt", format_func=lambda f: FORMATS[f][0],
+                                   label_visibility="collapsed") or "csv"
+        label = FORMATS[fmt][0]
+        shown = "Download " + label if not result.truncated else f"Download {label} (rows shown)"
+        st.download_button(shown, data=lambda: downloads.export(result, fmt, name=name).data,
+                           file_name=f"{name}.{fmt}", mime=FORMATS[fmt][1],
+                           icon=ICONS["download"], key=f"{key}:csv", on_click="ignore")
+        whole = connection is not None and result.truncated_by == "rows"
+        clicked = whole and st.button("Download all rows", key=f"{key}:all",
+                                      icon=ICONS["download"],
+                                      help="Runs the query again without the row limit")
+    if clicked:
+        _prepare_all(result, key=key, name=name, connection=connection, fmt=fmt)
+    ready = st.session_state.get(f"{key}:all:file")
+    if whole and ready is not None:
+        kind = FORMATS[ready.file_name.rsplit(".", 1)[-1]][0]
+        st.download_button(f"Save all {ready.rows:,} rows ({kind})", data=ready.data, file_name=ready.file_name, mime=ready.mime,
+                           icon=ICONS["download"], key=f"{key}:all:save", on_click="ignore",
+                           type="primary")
+        if ready.note:
+            st.warning(md_text(ready.note), icon=":material/content_cut:")
+
+
+def _prepare_all(result: QueryResult, *, key: str, name: str, connection: str, fmt: str) -> None:
+    """Run the query again with no row limit (same guard and byte cap), then write the file,
+    showing each step."""
+    from olympus.ui.resources import workspace
+
+    st.session_state.pop(f"{key}:all:file", None)
+    with st.status("Running the query for every row…", expanded=True) as status:
+        whole, _ = widgets.guarded(lambda: downloads.fetch_all(workspace(), connection,
+                                                                   result.sql))
+        if whole is None:
+            status.update(label="The download failed", state="error")
+            return
+        bar = st.progress(0.0, text=f"Writing {whole.row_count:,} rows as {FORMATS[fmt][0]}…")
+        out = downloads.export(whole, fmt, name=f"{name}_all", on_progress=lambda done, total:
+                               bar.progress(done / max(total, 1),
+                                            text=f"Writing {done:,} of {total:,} rows…"))
+        st.session_state[f"{key}:all:file"] = out
+        status.update(label=f"{out.rows:,} rows ready to save", state="complete",
+                      expanded=False)
 
 
 def chart_section(result: QueryResult, *, key: str, spec: ChartSpec | None) -> None:
@@ -46,6 +98,9 @@ def chart_section(result: QueryResult, *, key: str, spec: ChartSpec | None) -> N
         return
     options = [*charts.MARKS, NO_CHART]
     default = suggested.mark if suggested else NO_CHART
+    if suggested is None and _is_dump(result):
+        st.caption(f":material/table_rows: {result.row_count:,} rows of records, not a summary: "
+                   "the table shows them best. Pick a chart type to plot them anyway.")
     mark = st.segmented_control("Chart", options, default=default, key=f"{key}:mark",
                                 format_func=lambda m: MARK_LABELS.get(m, "Table only"),
                                 label_visibility="collapsed") or default
@@ -59,7 +114,9 @@ def chart_section(result: QueryResult, *, key: str, spec: ChartSpec | None) -> N
         return
     if chosen.mark == "metric":
         value = result.df[chosen.y].iloc[0]
-        shown = _fmt(value)  # a formatted number as is; any other cell value as plain text
+        types = dict(zip(result.columns, result.types))
+        fmt = number_format(chosen.y, types.get(chosen.y, "double"), result.df[chosen.y])
+        shown = format_value(value, fmt)  # a formatted number as is; other values as text
         shown = shown if re.fullmatch(r"-?[\d,]+(\.\d+)?", shown) else md_text(shown)
         st.metric(md_text(charts._title(chosen.y)), shown, border=True)
         return
@@ -82,11 +139,16 @@ def axis_controls(result: QueryResult, mark: str, *, key: str,
         return ChartSpec("metric", y=y)
     hint = same or (fallback if fallback and fallback.mark != "metric" else None)
     x = _pick(cols[0], "X axis", choices["x"], hint.x if hint else None, key, "x")
-    y = _pick(cols[1], "Y axis", choices["y"], hint.y if hint else None, key, "y")
-    color_opts = [None, *[c for c in choices["color"] if c not in (x, y)]]
+    wanted = [m for m in (hint.measures if hint else ()) if m in choices["y"]] or choices["y"][:1]
+    ys = cols[1].multiselect("Y axis", choices["y"], default=wanted, key=f"{key}:ys",
+                             max_selections=MAX_MEASURES, help="Several measures: one series each")
+    if len(ys) > 1:  # the colour is the measure
+        cols[2].selectbox("Colour", ["By measure"], key=f"{key}:color-measure", disabled=True)
+        return ChartSpec(mark, x, ys[0], None, tuple(ys[1:]))
+    color_opts = [None, *[c for c in choices["color"] if c not in (x, *ys)]]
     color = _pick(cols[2], "Colour", color_opts, hint.color if hint else None, key, "color",
                   none_label="None")
-    return ChartSpec(mark, x, y, color)
+    return ChartSpec(mark, x, ys[0] if ys else None, color)
 
 
 def _pick(where, label: str, options: list, preferred, key: str, axis: str, *,
@@ -120,12 +182,24 @@ def _valid(spec: ChartSpec | None, result: QueryResult) -> ChartSpec | None:
         return None
 
 
-def _fmt(value) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+def _is_dump(result: QueryResult) -> bool:
+    first = result.columns[:1]
+    cardinality = {c: int(result.df[c].nunique()) for c in first}
+    return charts.raw_dump(result.columns, result.types, result.row_count, cardinality)
+
+
+def _number_columns(result: QueryResult) -> dict:
+    """Separators, money and percentages in the table as on the chart (keys and calendar
+    numbers such as years stay plain)."""
+    config = {}
+    for name, type_ in zip(result.columns, result.types):
+        if charts.column_kind(type_, name) != "quantitative":
+            continue
+        fmt = number_format(name, type_, result.df[name])
+        if fmt.kind == "integer" and _CALENDAR.search(name):
+            continue
+        config[name] = st.column_config.NumberColumn(format=fmt.table)
+    return config
 
 
 def _slug(text: str) -> str:
