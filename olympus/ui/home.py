@@ -53,14 +53,14 @@ def render() -> None:
         return
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.subheader("Connections", anchor=False)
+        st.header("Connections", anchor=False)
         if not records:
             widgets.no_connections()
         for record in records:
             connection_row(record)
         widgets.nav_link("connections", "Manage connections", icon=ICONS["connections"])
     with right:
-        st.subheader("Next steps", anchor=False)
+        st.header("Next steps", anchor=False)
         with st.container(border=True):
             widgets.nav_link("schema", "Browse the schema", icon=ICONS["schema"])
             st.caption("Tables, columns, keys and relationships, with a preview of rows.")
@@ -68,7 +68,7 @@ def render() -> None:
             st.caption("Plain English or SQL; every answer comes with a table and a chart.")
             widgets.nav_link("connections", "Add a database", icon=ICONS["add"])
             st.caption("PostgreSQL / Supabase, Redshift, Snowflake, BigQuery, DuckDB, SQLite.")
-        st.subheader("Language model", anchor=False)
+        st.header("Language model", anchor=False)
         with st.container(border=True):
             widgets.llm_status(config)
 
