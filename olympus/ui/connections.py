@@ -8,7 +8,7 @@ from olympus.connectors import connector_class
 from olympus.errors import ConfigError
 from olympus.read_only import RiskyCredentials
 from olympus.store import ConnectionRecord, NameTaken
-from olympus.ui import forms, resources, state, widgets
+from olympus.ui import forms, functions, resources, state, widgets
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -56,12 +56,13 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
             st.caption(f"{tables} · last used {widgets.ago(record.last_used)}")
         with right, st.container(horizontal=True, horizontal_alignment="right"):
             test = st.button("Test", icon=ICONS["test"], key=f"test_{record.id}")
-            if ws.principal.can("manage") and st.button("Edit", icon=ICONS["edit"],
-                                                        key=f"edit_{record.id}"):
+            editable = ws.principal.can("manage") and not record.managed
+            if editable and st.button("Edit", icon=ICONS["edit"], key=f"edit_{record.id}"):
                 _toggle(ws.owner, "editing", record.id)
-            if ws.principal.can("manage") and st.button("Delete", icon=ICONS["delete"],
-                                                        key=f"del_{record.id}"):
+            if editable and st.button("Delete", icon=ICONS["delete"], key=f"del_{record.id}"):
                 _toggle(ws.owner, "deleting", record.id)
+            if record.managed:
+                st.caption("Managed in the server's secrets.toml")
         if test:
             retest(ws, record)
         shown = state.get(ws.owner, f"tested:{record.id}")
@@ -70,6 +71,7 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
         elif record.risky:
             with st.expander("These credentials can do more than read", icon=":material/warning:"):
                 privilege_note(record.type, record.risky)
+        functions.allowed_functions(ws, record)
         if state.get(ws.owner, "deleting") == record.id:
             confirm_delete(ws, record)
         if state.get(ws.owner, "editing") == record.id:
