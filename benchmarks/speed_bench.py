@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,11 +69,13 @@ def warm_duckdb(home: str, ws, repeat: int, n: int) -> list:
 
     path = os.path.join(home, "bench.duckdb")
     duckdb.connect(path).execute("CREATE TABLE t AS SELECT 1 AS one").close()
-    native = duckdb.connect(path, read_only=True)
+    ws.add_connection("duck", "duckdb", {"path": path})
+    copy = os.path.join(home, "bench-direct.duckdb")  # this process keeps `path` open its way
+    shutil.copyfile(path, copy)
+    native = duckdb.connect(copy, read_only=True)
 
     def direct():
         return native.cursor().execute("SELECT 1").fetch_arrow_table()
-    ws.add_connection("duck", "duckdb", {"path": path})
     peers = [Contender("duckdb in-process (cursor, Arrow), SELECT 1", _loop(direct, n)),
              Contender("Olympus Workspace.run_sql('SELECT 1') (worker process)",
                        _loop(lambda: ws.run_sql("duck", "SELECT 1"), n))]
@@ -142,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="speed.md")
     args = parser.parse_args(argv)
     home = tempfile.mkdtemp(prefix="olympus-bench-speed-")
+    os.environ["OLYMPUS_DATA_DIR"] = home  # file connections may open files only under it
     ws = workspace(home)
     with postgres() as base:
         version = server_version(base)

@@ -3,6 +3,7 @@ fixed one-minute windows in the store (one atomic upsert per key), or in Redis w
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -106,8 +107,9 @@ class StoreCounter:
     def incr_many(self, keys: list[str], window: int) -> list[int]:
         """One write transaction for all of them (a query counts for its user and connection)."""
         with write(self.engine) as conn:
-            counts = [int(conn.execute(self._upsert(conn.dialect.name, key, window))
-                          .scalar_one()) for key in keys]
+            upsert = self._upsert(conn.dialect.name)
+            counts = [int(conn.execute(upsert, {"k": key, "w": window}).scalar_one())
+                      for key in keys]
             if self._swept != window:  # once per window and process: forget old windows
                 conn.execute(rate_counts.delete().where(
                     rate_counts.c.window < window - KEEP_WINDOWS))
@@ -121,7 +123,9 @@ class StoreCounter:
                 .values(count=rate_counts.c.count - 1))
 
     @staticmethod
-    def _upsert(dialect: str, key: str, window: int):
+    @functools.lru_cache(maxsize=4)
+    def _upsert(dialect: str):
+        """Built once per dialect, run with parameters k (key) and w (window)."""
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         elif dialect == "sqlite":
@@ -131,7 +135,8 @@ class StoreCounter:
 
             raise ConfigError(f"Shared rate limits need a PostgreSQL or SQLite store (or "
                               f"OLYMPUS_REDIS_URL); this store is {dialect}.")
-        return (insert(rate_counts).values(key=key, window=window, count=1)
+        return (insert(rate_counts).values(key=sa.bindparam("k"), window=sa.bindparam("w"),
+                                           count=1)
                 .on_conflict_do_update(index_elements=[rate_counts.c.key, rate_counts.c.window],
                                        set_={"count": rate_counts.c.count + 1})
                 .returning(rate_counts.c.count))

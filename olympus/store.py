@@ -100,6 +100,9 @@ class QueryLogEntry:
 
 
 _RECORD_COLUMNS = [c for c in connections.c if c.name not in ("schema_json", "secrets_encrypted")]
+_TOUCH = connections.update().where(connections.c.owner == sa.bindparam("o"),
+                                    connections.c.id == sa.bindparam("i")).values(
+    last_used=sa.bindparam("at"))
 
 
 class Store:
@@ -263,18 +266,16 @@ class Store:
         last use and the audit row (store_audit.row_values) when given."""
         from olympus.store_db import audit_log
 
-        with self._write() as conn:
+        with self._write() as conn:  # constant statements + parameters: no per-call compile
             at = _now()
-            conn.execute(query_log.insert().values(
+            conn.execute(query_log.insert(), dict(
                 owner=_owner(owner), connection_id=connection_id, question=question, sql=sql,
                 status=status, row_count=row_count, elapsed_ms=elapsed_ms, error=error,
                 created_at=at))
             if touch_used and connection_id is not None:
-                conn.execute(connections.update().where(
-                    connections.c.owner == _owner(owner), connections.c.id == connection_id)
-                    .values(last_used=at))
+                conn.execute(_TOUCH, {"o": _owner(owner), "i": connection_id, "at": at})
             if audit is not None:
-                conn.execute(audit_log.insert().values(**audit))
+                conn.execute(audit_log.insert(), dict(audit))
 
     def query_log(self, owner: str, *, limit: int = 50,
                   connection_id: str | None = None) -> list[QueryLogEntry]:
