@@ -1,18 +1,22 @@
 """Ask page: a chat bound to one connection; SQL mode runs SQL directly, no LLM needed.
 
-The text-to-SQL agent plugs in through `agent_status()` / `ask_question()`: the page calls
+Every submission runs in a worker thread (olympus.ui.running): the page echoes it at once with
+a spinner, the elapsed time and Cancel, then shows the result in the same place and scrolls it
+into view. The text-to-SQL agent plugs in through `agent_status()`: the page calls
 `olympus.agent.ask(workspace, connection_name, question, history=[...])` only when that function
 exists and an LLM key is configured.
 """
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from olympus.config import Settings
-from olympus.ui import agent_tables, resources, results, state, widgets
-from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown
-from olympus.ui.state import Entry
+from olympus.ui import agent_tables, ask_entries, editor, resources, running, state, widgets
+from olympus.ui.ask_entries import reopened, show_entry, sidebar_history
+from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -31,6 +35,8 @@ EXAMPLES = {  # shown for the demo database when the chat is empty
         " AS default_rate\n"
         "FROM loans l JOIN customers c ON c.customer_id = l.customer_id\nGROUP BY 1\nORDER BY 1"),
 }
+PENDING_SQL = "ask:pending_sql"  # set by the Schema page: open the editor on this SQL
+_FIRST_WORD = re.compile(r"\s*(--|/\*|\(|[A-Za-z_]+)")
 
 
 def render() -> None:
@@ -44,25 +50,16 @@ def render() -> None:
     if not records:
         return
     agent_ok, why = agent_status(config)
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    with left:
-        name = widgets.connection_picker(
-            records, state.selected_connection(owner, [r.name for r in records]), key="ask:conn")
-        state.select_connection(owner, name)
-    with right:
-        mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, key="ask:mode",
-                                    default="ask" if agent_ok else "sql") or "sql"
-    if mode == "ask" and not agent_ok:
-        st.info(why, icon=ICONS["llm"])
-    elif not agent_ok:
-        st.caption(f"{ICONS['llm']} SQL mode: queries run as written. {why}")
-    sidebar_history(owner)
+    pending = st.session_state.pop(PENDING_SQL, None)  # "Query this table" on the Schema page
+    if pending:
+        ask_entries.open_in_editor(owner, None, str(pending))
+    name, mode = pickers(ws, records, agent_ok, why)
     focus = state.find_entry(owner, state.get(owner, "focus"))
     if focus is not None:
         reopened(ws, focus)
     else:
         conversation(ws, name, records)
-    if mode == "ask" and agent_ok:
+    if mode == "ask":
         sent = next((e.tables for e in reversed(state.history(owner))
                      if e.connection == name and e.mode == "ask"), ())
         agent_tables.controls(ws, next(r for r in records if r.name == name), sent)
@@ -70,153 +67,206 @@ def render() -> None:
         st.info(f"As a {ws.principal.role} of this space you can open results but not run "
                 "ad-hoc SQL or ask questions. Ask an admin for the editor role.",
                 icon=":material/visibility:")
+        sidebar_history(owner)
         return
-    placeholder = ("Ask a question about your data…" if mode == "ask" and agent_ok
-                   else f"Write a SQL query for {name} (Shift+Enter for a new line)…")
+    slot = st.empty()  # the query in flight, then its result: above the editor, in view
+    if mode == "sql":
+        editor_area(ws, name, next(r for r in records if r.name == name))
+    placeholder = ("Ask a question about your data…" if mode == "ask"
+                   else f"…or a one-line query for {name} (Shift+Enter for a new line)")
     prompt = st.chat_input(placeholder, key="ask:prompt")
-    if prompt:
-        state.put(owner, "focus", None)
-        if mode == "ask" and agent_ok:
-            ask_question(ws, name, prompt)
-        else:
-            run_sql(ws, name, prompt)
-        st.rerun()
+    if prompt and submit(ws, name, prompt, ask_mode=mode == "ask") is None:
+        st.rerun()  # not run: the notice shows under the editor
+    job = state.get(owner, "job")
+    if job is not None:
+        settle(ws, job, slot)
+    sidebar_history(owner)
 
 
-# ---- running --------------------------------------------------------------------------------
-def run_sql(ws: Workspace, name: str, sql: str, *, question: str | None = None) -> Entry:
-    """Direct SQL through the guarded runner; a refusal or error becomes the entry's error."""
-    try:
-        result = ws.run_sql(name, sql, question=question)
-    except Exception as exc:  # shown in the chat, never as a traceback
-        error = widgets.as_error(exc)
-        error["sql"] = error.get("sql") or sql
-        return state.add_entry(ws.owner, mode="sql", connection=name, sql=sql,
-                               question=question, error=error)
-    return state.add_entry(ws.owner, mode="sql", connection=name, sql=result.sql,
-                           question=question, result=result)
+def pickers(ws: Workspace, records: list, agent_ok: bool, why: str) -> tuple[str, str]:
+    """Connection and mode; with no LLM the mode is SQL and "Ask in English" is disabled with
+    the reason beside it, so a question can never be sent as SQL by mistake."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        name = widgets.connection_picker(
+            records, state.selected_connection(ws.owner, [r.name for r in records]),
+            key="ask:conn")
+        state.select_connection(ws.owner, name)
+    if not agent_ok:
+        st.session_state["ask:mode"] = "sql"
+    st.session_state.setdefault("ask:mode", "ask")
+    with right:
+        mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, key="ask:mode",
+                                    disabled=not agent_ok) or "sql"
+    if not agent_ok:
+        st.caption(f"{ICONS['llm']} {why}")
+    return name, mode
 
 
-def agent_status(config: Settings) -> tuple[bool, str]:
-    """Whether plain-English questions can be answered here, and if not, what to do."""
-    if not config.llm_configured:
-        return False, ("Plain-English questions need an LLM. Set `OPENAI_API_KEY` (plus "
-                       "`OLYMPUS_MODEL` / `OPENAI_BASE_URL` for Azure, Ollama or vLLM) in "
-                       "`.streamlit/secrets.toml` or the environment and restart. Until then, "
-                       "SQL mode works fully.")
-    try:
-        from olympus import agent
-    except Exception:
-        return False, "The text-to-SQL agent could not be loaded; SQL mode still works."
-    if not callable(getattr(agent, "ask", None)):
-        return False, ("The text-to-SQL agent is not part of this build yet. SQL mode works "
-                       "fully.")
-    return True, ""
+# ---- submitting -----------------------------------------------------------------------------
+def submit(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> running.Job | None:
+    """Start the query (or question) in the background; the page follows it in its slot."""
+    owner = ws.owner
+    state.put(owner, "focus", None)
+    state.pop(owner, "notice")
+    previous = state.get(owner, "job")
+    if previous is not None and not previous.settled:  # a newer submission replaces it
+        running.cancel(previous)
+        state.add_entry(owner, mode=previous.mode, connection=previous.connection,
+                        sql=previous.sql, question=previous.question,
+                        error=running.cancelled_error(previous))
+    if ask_mode:
+        job = start_question(ws, name, text)
+    elif looks_like_question(text, ws.connector_class(name).dialect):
+        state.put(owner, "notice", (
+            "That looks like a question, not SQL, so it was not run. " + (
+                "Switch the mode to **Ask in English** to ask it." if agent_status(
+                    resources.settings())[0] else
+                "Plain-English questions need an LLM; write it as SQL, or configure one.")))
+        state.pop(owner, "job")
+        return None
+    else:
+        job = running.start_sql(ws, name, text)
+    state.put(owner, "job", job)
+    return job
 
 
-def ask_question(ws: Workspace, name: str, question: str) -> Entry:
-    """Hand the question to olympus.agent.ask; keep whatever it returns as one chat entry."""
+def looks_like_question(text: str, dialect: str) -> bool:
+    """English, not SQL: the first word is no keyword of the dialect ("Which branch ...")."""
+    first = _FIRST_WORD.match(text)
+    if first is None:
+        return True
+    word = first.group(1)
+    return word not in ("--", "/*", "(") and word.upper() not in editor.keywords(dialect)
+
+
+def start_question(ws: Workspace, name: str, question: str) -> running.Job:
+    """The agent's answer in the background, with this chat's context read here (not there)."""
     from olympus import agent
 
     past = [{"question": e.question, "sql": e.sql, "ok": e.ok, "answer": e.answer}
             for e in state.history(ws.owner) if e.connection == name][-6:]
     pinned, dropped = agent_tables.choices(ws.owner, name)
-    try:
-        with st.spinner("Thinking…"):
-            out = agent.ask(ws, name, question, history=past, pinned=pinned, dropped=dropped)
-    except Exception as exc:
-        return state.add_entry(ws.owner, mode="ask", connection=name, sql="",
-                               question=question, error=widgets.as_error(exc))
+    return running.start_call("ask", name, question, lambda: agent.ask(
+        ws, name, question, history=past, pinned=pinned, dropped=dropped))
+
+
+def settle(ws: Workspace, job: running.Job, slot) -> None:
+    """Follow the job until it settles, then make it an entry; the rerun shows it where the
+    progress was (the conversation's end) and scrolls its top into view."""
+    with slot.container():
+        ask_entries.follow(job)
+    if state.get(ws.owner, "job") is job:
+        state.pop(ws.owner, "job")
+    entry = to_entry(ws.owner, job)
+    state.put(ws.owner, "scroll", f"entry-{entry.id}")
+    st.rerun()
+
+
+def to_entry(owner: str, job: running.Job) -> state.Entry:
+    base = {"mode": job.mode, "connection": job.connection, "question": job.question}
+    if running.was_cancelled(job):
+        return state.add_entry(owner, sql=job.sql, error=running.cancelled_error(job), **base)
+    if job.error is not None:
+        error = widgets.as_error(job.error)
+        if job.mode == "sql":
+            error["sql"] = error.get("sql") or job.sql
+        return state.add_entry(owner, sql=job.sql, error=error, **base)
+    out = job.outcome
+    if job.mode == "sql":
+        return state.add_entry(owner, sql=out.sql, result=out, **base)
     error = getattr(out, "error", None)
     return state.add_entry(
-        ws.owner, mode="ask", connection=name, sql=getattr(out, "sql", "") or "",
-        question=question, result=getattr(out, "result", None),
+        owner, sql=getattr(out, "sql", "") or "", result=getattr(out, "result", None),
         error=widgets.as_error(error) if error is not None else None,
         chart=getattr(out, "chart", None), answer=getattr(out, "answer", None),
-        tables=tuple(getattr(out, "tables", ()) or ()))
+        tables=tuple(getattr(out, "tables", ()) or ()), **base)
+
+
+def agent_status(config: Settings) -> tuple[bool, str]:
+    """Whether plain-English questions can be answered here, and if not, what to do (one line)."""
+    if not config.llm_configured:
+        return False, ("Plain-English questions need an LLM: set `OPENAI_API_KEY` (see the "
+                       "README) and restart. SQL works fully.")
+    try:
+        from olympus import agent
+    except Exception:
+        return False, "The text-to-SQL agent could not be loaded; SQL mode still works."
+    if not callable(getattr(agent, "ask", None)):
+        return False, "The text-to-SQL agent is not part of this build yet; SQL mode works fully."
+    return True, ""
+
+
+# ---- the editor -----------------------------------------------------------------------------
+@st.fragment
+def editor_area(ws: Workspace, name: str, record) -> None:
+    """Highlighting, autocomplete of this connection's tables, columns and keywords, Ctrl/Cmd+
+    Enter to run, Format. Typing reruns only this fragment (and clears a stale notice)."""
+    owner = ws.owner
+    dialect = ws.connector_class(name).dialect
+    with st.container(key="ask-editor"):
+        st.caption(f"{ICONS['sql']} SQL editor · {md_text(name)} · Ctrl/Cmd+Enter runs")
+        event = editor.sql_editor(
+            state.get(owner, "editor:text", ""), items=completion_items(ws, record, dialect),
+            key=f"ask:editor:{state.get(owner, 'editor:nonce', 0)}",
+            placeholder="SELECT … (tables, columns and keywords complete as you type)")
+        if event is not None:  # any edit, run or format makes an older notice stale
+            state.put(owner, "editor:text", event.text)
+            state.pop(owner, "notice")
+        if event is not None and event.kind == "format":
+            formatted, problem = editor.format_sql(event.text, dialect)
+            if problem:
+                state.put(owner, "notice", problem)
+            elif formatted != event.text:
+                state.put(owner, "editor:text", formatted)
+                state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
+                st.rerun(scope="fragment")
+        elif event is not None and event.kind == "submit":
+            if event.text.strip():
+                submit(ws, name, event.text, ask_mode=False)
+                st.rerun()
+            state.put(owner, "notice", "Write a query first.")
+        notice = state.get(owner, "notice")
+        if notice:
+            st.warning(notice, icon=":material/info:")
+    if state.pop(owner, "scroll") == "ask-editor":
+        ask_entries.scroll_to("ask-editor")
+
+
+def completion_items(ws: Workspace, record, dialect: str) -> tuple[dict, ...]:
+    """From the cached catalog (never a live query per keystroke); keywords alone without one."""
+    from olympus.ui import resources
+
+    stamp = record.introspected_at.isoformat() if record.introspected_at else ""
+    try:
+        catalog = resources.snapshot(ws, record)
+    except Exception:  # unreachable database: keywords still complete
+        catalog = None
+    return editor.completions(catalog, dialect, cache_key=(
+        ws.owner, record.id, stamp if catalog is not None else "none", dialect))
 
 
 # ---- showing --------------------------------------------------------------------------------
 def conversation(ws: Workspace, name: str, records: list) -> None:
     entries = state.history(ws.owner)
-    if not entries:
+    if not entries and state.get(ws.owner, "job") is None:
         empty_state(ws, name, records)
+    target = state.get(ws.owner, "scroll")
     for entry in entries:
-        show_entry(ws, entry)
+        show_entry(ws, entry, scroll=target == f"entry-{entry.id}")
+    if target and target.startswith("entry-"):
+        state.pop(ws.owner, "scroll")
 
 
 def empty_state(ws: Workspace, name: str, records: list) -> None:
     record = next((r for r in records if r.name == name), None)
     demo = record is not None and ws.is_demo(record)
     with st.container(border=True):
-        st.markdown("**Start with a query.** Type SQL below, or try one of these:" if demo
-                    else "**Start with a query.** Type SQL in the box below; results come back "
-                         "as a table and a chart.")
+        st.markdown("**Start with a query.** Write SQL below, or try one of these:" if demo
+                    else "**Start with a query.** Write SQL in the editor below; results come "
+                         "back as a table and a chart.")
         if demo and ws.principal.can("query"):
             with st.container(horizontal=True):
                 for label, sql in EXAMPLES.items():
                     if st.button(label, icon=ICONS["run"], key=f"example:{label}"):
-                        run_sql(ws, name, sql)
-                        st.rerun()
-
-
-def show_entry(ws: Workspace, entry: Entry) -> None:
-    with st.chat_message("user", avatar=":material/person:"):
-        if entry.question:
-            st.markdown(md_text(entry.question))
-        else:
-            st.code(entry.sql, language="sql", wrap_lines=True)
-    with st.chat_message("assistant", avatar=":material/insights:"):
-        source = "AI" if entry.mode == "ask" else "SQL"
-        with st.container(horizontal=True):
-            st.badge(f"{source} · {badge_text(entry.connection)}", icon=ICONS["sql"],
-                     color="violet")
-            st.caption(entry.created_at.astimezone().strftime("%H:%M:%S"))
-        if entry.answer:  # model text: no images, HTML or links leaving the app
-            st.markdown(safe_answer_markdown(entry.answer))
-        if entry.tables:
-            st.caption("Tables sent to the LLM: " + ", ".join(md_code(t) for t in entry.tables))
-        if entry.question and entry.sql:
-            st.code(entry.sql, language="sql")
-        if entry.error is not None:
-            widgets.error_box(entry.error)
-        elif entry.result is not None:
-            results.result_view(entry.result, key=f"e{entry.id}", spec=entry.chart,
-                                name=entry.question or f"{entry.connection}_query_{entry.id}")
-        else:
-            st.caption("This older result was dropped to save memory; run it again to see it.")
-        edit_and_rerun(ws, entry)
-
-
-def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
-    if not entry.sql or not ws.principal.can("query"):
-        return
-    with st.expander("Edit SQL and run again", icon=ICONS["edit"]):
-        sql = st.text_area("SQL", value=entry.sql, key=f"e{entry.id}:sql", height=160,
-                           label_visibility="collapsed")
-        if st.button("Run", icon=ICONS["run"], type="primary", key=f"e{entry.id}:run"):
-            state.put(ws.owner, "focus", None)
-            run_sql(ws, entry.connection, sql, question=None)
-            st.rerun()
-
-
-def reopened(ws: Workspace, entry: Entry) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"{ICONS['history']} Re-opened query **#{entry.id}**")
-        if st.button("Back to the conversation", icon=":material/arrow_back:", key="ask:back"):
-            state.put(ws.owner, "focus", None)
-            st.rerun()
-    show_entry(ws, entry)
-
-
-def sidebar_history(owner: str) -> None:
-    entries = state.history(owner)
-    with st.sidebar:
-        st.markdown(f"**{ICONS['history']} This session**")
-        if not entries:
-            st.caption("Your questions and queries appear here.")
-        for entry in reversed(entries):
-            icon = ICONS["ok"] if entry.ok else ICONS["failed"]
-            st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
-                      on_click=state.put, args=(owner, "focus", entry.id),
-                      help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")
+                        submit(ws, name, sql, ask_mode=False)

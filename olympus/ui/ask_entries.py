@@ -1,0 +1,148 @@
+"""How the Ask page shows things: entries, the query in flight, the history, scrolling."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from olympus.ui import results, running, state, widgets
+from olympus.ui.running import Job
+from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown
+from olympus.ui.state import Entry
+from olympus.ui.widgets import ICONS
+from olympus.workspace import Workspace
+
+TICK_S = 0.2  # how often the clock of a running query moves (and a Cancel click gets through)
+
+
+def scroll_to(key: str, *, inner: str | None = None) -> None:
+    """Bring a keyed block's top into view (below Streamlit's header); when `inner` would still
+    sit in the lower part of the window (a long SQL echo above it), that block's top instead.
+    Only generated keys go into the script, never user text."""
+    st.iframe(  # a same-origin srcdoc frame of no height: the script reaches the page around it
+        "<script>(() => {const d = window.parent.document, w = window.parent; let n = 0;"
+        "let user = false; const stop = () => { user = true; };"
+        "['wheel', 'touchstart', 'keydown', 'mousedown'].forEach("
+        "  e => d.addEventListener(e, stop, {once: true, passive: true}));"
+        f"const inner = {repr('.st-key-' + inner) if inner else 'null'};"
+        "const go = () => {"
+        f"  const el = d.querySelector('.st-key-{key}');"
+        "  if (user || n++ > 40) return;"  # ~2 s: Streamlit's stick-to-bottom may move it meanwhile
+        "  if (el) { const r = inner && el.querySelector(inner);"
+        "    const top = e => e.getBoundingClientRect().top;"
+        "    const want = r && top(r) - top(el) > w.innerHeight * 0.6 - 72 ? r : el;"
+        "    if (top(want) < 40 || top(want) > 120) {"
+        "      want.style.scrollMarginTop = '4.5rem'; want.scrollIntoView({block: 'start'}); } }"
+        "  setTimeout(go, 50); };"
+        "setTimeout(go, 30); })();</script>", height=1)
+
+
+def echo(mode: str, sql: str, question: str | None) -> None:
+    with st.chat_message("user", avatar=":material/person:"):
+        if question:
+            st.markdown(md_text(question))
+        else:
+            st.code(sql, language="sql", wrap_lines=True)
+
+
+def follow(job: Job) -> None:
+    """The submission at once, a spinner with the elapsed time and Cancel, until it settles.
+    The loop touches the page every tick, so a Cancel click interrupts it straight away."""
+    with st.container(key=f"ask-job-{job.id}"):
+        echo(job.mode, job.sql, job.question)
+        with st.chat_message("assistant", avatar=":material/insights:"):
+            with st.container(horizontal=True, vertical_alignment="center"):
+                clock = st.empty()
+                if job.cancelled_at is None:
+                    st.button("Cancel", key=f"job{job.id}:cancel", icon=":material/stop_circle:",
+                              on_click=running.cancel, args=(job,))
+            verb = "Thinking" if job.mode == "ask" else "Running"
+            if job.settled:
+                return
+            scroll_to(f"ask-job-{job.id}")
+            with st.spinner(f"{verb} on {md_text(job.connection)}…"):
+                while not job.settled:
+                    what = "Cancelling" if job.cancelled_at is not None else verb
+                    clock.caption(f"{what}… {job.elapsed:.1f} s")
+                    job.done.wait(TICK_S)
+
+
+def show_entry(ws: Workspace, entry: Entry, *, scroll: bool = False) -> None:
+    with st.container(key=f"ask-entry-{entry.id}"):
+        echo(entry.mode, entry.sql, entry.question)
+        with st.container(key=f"ask-result-{entry.id}"):
+            with st.chat_message("assistant", avatar=":material/insights:"):
+                answer(ws, entry)
+    if scroll:
+        scroll_to(f"ask-entry-{entry.id}", inner=f"ask-result-{entry.id}")
+
+
+def answer(ws: Workspace, entry: Entry) -> None:
+    source = "AI" if entry.mode == "ask" else "SQL"
+    with st.container(horizontal=True):
+        st.badge(f"{source} · {badge_text(entry.connection)}", icon=ICONS["sql"], color="violet")
+        st.caption(entry.created_at.astimezone().strftime("%H:%M:%S"))
+    if entry.answer:  # model text: no images, HTML or links leaving the app
+        st.markdown(safe_answer_markdown(entry.answer))
+    if entry.tables:
+        st.caption("Tables sent to the LLM: " + ", ".join(md_code(t) for t in entry.tables))
+    if entry.question and entry.sql:
+        st.code(entry.sql, language="sql")
+    if entry.error is not None:
+        widgets.error_box(entry.error)
+    elif entry.result is not None:
+        results.result_view(entry.result, key=f"e{entry.id}", spec=entry.chart,
+                            name=entry.question or f"{entry.connection}_query_{entry.id}",
+                            connection=entry.connection)
+    else:
+        st.caption("This older result was dropped to save memory; run it again to see it.")
+    edit_and_rerun(ws, entry)
+
+
+def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
+    """Quick edit in place, or open it in the full editor; either way the new result lands at the
+    bottom and is scrolled into view."""
+    if not entry.sql or not ws.principal.can("query"):
+        return
+    with st.expander("Edit SQL and run again", icon=ICONS["edit"]):
+        sql = st.text_area("SQL", value=entry.sql, key=f"e{entry.id}:sql", height=160,
+                           label_visibility="collapsed")
+        with st.container(horizontal=True):
+            if st.button("Run", icon=ICONS["run"], type="primary", key=f"e{entry.id}:run"):
+                from olympus.ui import ask
+
+                ask.submit(ws, entry.connection, sql, ask_mode=False)
+            st.button("Open in the SQL editor", icon=ICONS["sql"], key=f"e{entry.id}:open",
+                      on_click=open_in_editor, args=(ws.owner, entry.connection, sql))
+
+
+def open_in_editor(owner: str, connection: str | None, sql: str) -> None:
+    """Callback: the SQL goes into the main editor (remounted), SQL mode, and the view follows."""
+    state.put(owner, "editor:text", sql)
+    state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
+    if connection is not None:
+        state.select_connection(owner, connection)
+        st.session_state.pop("ask:conn", None)  # the picker is redrawn on that connection
+    st.session_state["ask:mode"] = "sql"
+    state.put(owner, "scroll", "ask-editor")
+
+
+def reopened(ws: Workspace, entry: Entry) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"{ICONS['history']} Re-opened query **#{entry.id}**")
+        if st.button("Back to the conversation", icon=":material/arrow_back:", key="ask:back"):
+            state.put(ws.owner, "focus", None)
+            st.rerun()
+    show_entry(ws, entry)
+
+
+def sidebar_history(owner: str) -> None:
+    entries = state.history(owner)
+    with st.sidebar:
+        st.markdown(f"**{ICONS['history']} This session**")
+        if not entries:
+            st.caption("Your questions and queries appear here.")
+        for entry in reversed(entries):
+            icon = ICONS["ok"] if entry.ok else ICONS["failed"]
+            st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
+                      on_click=state.put, args=(owner, "focus", entry.id),
+                      help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")

@@ -1,0 +1,183 @@
+"""The Ask page's SQL editor and running queries, in real Chromium on the demo (and PostgreSQL):
+autocomplete offers real columns, Ctrl+Enter runs, Format formats, Cancel stops the query on the
+server within 2 s, and a new result's top lands inside the window."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.e2e.test_app_browser import wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+HEAVY = "SELECT count(*) AS n FROM loans a, loans b, loans c"
+# pg_sleep stays deny-listed even with allowed_functions, so a long read with no function at all:
+PG_HEAVY = "SELECT count(*) AS n FROM pg_attribute a, pg_attribute b, pg_attribute c"
+EDITOR = 'iframe[title*="code_editor"]'
+
+
+def facts(where, text: str):
+    """The result's facts line ("3 rows · 2 columns · 12 ms")."""
+    return where.locator("p", has_text=re.compile("^" + re.escape(text))).first
+
+
+def open_ask(page, server) -> None:
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    page.goto(server["url"] + "/Ask")
+    page.locator("h1", has_text="Ask").wait_for()
+    wait_idle(page, 60_000)
+
+
+def editor(page):
+    frame = page.frame_locator(EDITOR).first
+    expect(frame.locator("#REACT_ACE_EDITOR")).to_be_visible()
+    return frame
+
+
+def type_in_editor(page, sql: str) -> None:
+    frame = editor(page)
+    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(sql, delay=15)
+    page.keyboard.press("Escape")  # close the completion popup
+
+
+def test_autocomplete_ctrl_enter_and_format(page, streamlit_server):
+    open_ask(page, streamlit_server)
+    frame = editor(page)
+    expect(frame.locator(".ace_autocomplete")).to_have_count(0)
+    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    page.keyboard.type("SELECT loan_", delay=15)
+    popup = frame.locator(".ace_autocomplete")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("loan_id")  # a real column of the demo's loans
+    expect(popup).to_contain_text("column")
+    page.keyboard.press("Escape")
+    page.keyboard.type("id, status FROM loans WHERE loan_id <= 3 ORDER BY 1", delay=5)
+    page.keyboard.press("Control+Enter")
+    main = page.locator('[data-testid="stMain"], #stMain').first
+    expect(facts(main, "3 rows · 2 columns")).to_be_visible()
+    wait_idle(page)
+
+    type_in_editor(page, "select loan_id,status from loans where loan_id<5")
+    editor(page).get_by_text("Format", exact=True).click()
+    lines = page.frame_locator(EDITOR).first.locator("#REACT_ACE_EDITOR .ace_line")
+    expect(lines.first).to_have_text("SELECT")
+    expect(page.frame_locator(EDITOR).first.locator("#REACT_ACE_EDITOR .ace_content")).to_contain_text("FROM loans")
+    assert lines.count() >= 5
+
+    type_in_editor(page, "SELECT * FROM loans WHERE")  # unparseable: text stays, reason shows
+    editor(page).get_by_text("Format", exact=True).click()
+    expect(page.get_by_text(re.compile("Couldn't format"))).to_be_visible()
+    expect(editor(page).locator("#REACT_ACE_EDITOR .ace_content")).to_contain_text("FROM loans WHERE")
+    editor(page).locator("#REACT_ACE_EDITOR .ace_content").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" loan_id = 1", delay=20)  # the input changed: the stale message goes
+    expect(page.get_by_text(re.compile("Couldn't format"))).to_have_count(0)
+
+
+def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_server):
+    open_ask(page, streamlit_server)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(HEAVY)
+    box.press("Enter")
+    main = page.locator('[data-testid="stMain"], #stMain').first
+    expect(main.get_by_text(re.compile(r"Running… \d+\.\d s"))).to_be_visible()  # echo + clock
+    expect(main.locator("code", has_text="loans a, loans b")).to_be_visible()
+    page.wait_for_timeout(1500)
+    clicked = time.monotonic()
+    page.get_by_role("button", name=re.compile("Cancel")).click()
+    expect(main.get_by_text("Query cancelled")).to_be_visible(timeout=10_000)
+    took = time.monotonic() - clicked
+    assert took < 2.0, f"the page said so {took:.2f} s after Cancel"
+    expect(main).to_contain_text("the database stopped the query")
+    wait_idle(page)
+    box.fill("SELECT 41 + 1 AS answer")  # the database is free again at once
+    box.press("Enter")
+    expect(facts(main, "1 row · 1 column")).to_be_visible(timeout=10_000)
+
+
+def test_new_result_scrolls_into_view_after_a_long_history(page, streamlit_server):
+    open_ask(page, streamlit_server)
+    box = page.get_by_test_id("stChatInputTextArea")
+    for i in range(4):
+        box.fill(f"SELECT loan_id, status, principal FROM loans ORDER BY loan_id LIMIT {20 + i}")
+        box.press("Enter")
+        expect(facts(page.locator('[class*="st-key-ask-result-"]').last,
+                     f"{20 + i} rows · 3 columns")).to_be_visible()
+        wait_idle(page)
+        top = page.locator(f'[class*="st-key-ask-result-"]').last
+        page.wait_for_function(
+            "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && "
+            "r.top < window.innerHeight; }", arg=top.element_handle(), timeout=10_000)
+    # Edit and run again on an early entry: its result shows up where the user is looking.
+    first = page.locator('[class*="st-key-ask-entry-"]').first
+    first.get_by_text("Edit SQL and run again").click()
+    area = first.locator("textarea").first
+    area.fill("SELECT loan_id FROM loans ORDER BY loan_id LIMIT 7")
+    first.get_by_role("button", name=re.compile("^Run$")).click()
+    wait_idle(page)
+    newest = page.locator('[class*="st-key-ask-result-"]').last
+    expect(newest).to_contain_text("7 rows")
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && "
+        "r.top < window.innerHeight; }", arg=newest.element_handle(), timeout=10_000)
+
+
+def test_cancel_on_postgresql_leaves_pg_stat_activity(page, streamlit_server, pg_url,
+                                                     monkeypatch):
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    url = make_url(pg_url)
+    monkeypatch.setenv("OLYMPUS_HOME", str(streamlit_server["home"]))
+    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    ws = Workspace(store, settings=settings)
+    try:
+        ws.add_connection("PG", "postgresql", {
+            "host": url.query.get("host") or url.host or "127.0.0.1", "port": url.port or 5432,
+            "database": url.database, "username": url.username or "postgres",
+            "password": url.password or "", "sslmode": "disable"})
+    finally:
+        ws.close()
+        store.dispose()
+    admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+    def sleeping() -> int:
+        with admin.connect() as conn:
+            return conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_attribute b,%' "
+                "AND state = 'active' AND pid <> pg_backend_pid()")).scalar()
+
+    open_ask(page, streamlit_server)
+    page.get_by_label("Connection").click()  # the selectbox
+    page.get_by_role("option", name=re.compile(r"^PG")).click()
+    wait_idle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(PG_HEAVY)
+    box.press("Enter")
+    expect(page.get_by_text(re.compile(r"Running… \d+\.\d s"))).to_be_visible()
+    deadline = time.monotonic() + 10
+    while sleeping() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping() == 1, "the query never reached the server"
+    clicked = time.monotonic()
+    page.get_by_role("button", name=re.compile("Cancel")).click()
+    while sleeping() and time.monotonic() - clicked < 5:
+        time.sleep(0.05)
+    gone = time.monotonic() - clicked
+    assert sleeping() == 0 and gone < 2.0, f"still in pg_stat_activity {gone:.2f} s after Cancel"
+    expect(page.get_by_text("Query cancelled")).to_be_visible()
+    admin.dispose()
