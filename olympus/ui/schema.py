@@ -101,22 +101,23 @@ def capabilities(type_: str) -> Capabilities:
 
 def find(snap: Catalog, text: str, *, schema: str | None = None, column: str = "",
          descriptions: bool = False) -> tuple[tuple[Table, ...], int]:
-    """Tables whose name holds `text`, exact names first, then names starting with it; tables
-    that only mention it in their description follow when asked, else are just counted."""
+    """Tables whose name holds `text`: exact names first, then names starting with it, then the
+    rest, shorter names first; tables that only mention it in their description follow when
+    asked, else are just counted."""
     pool = snap.search("", schema=schema, column=column) if schema or column else snap.tables
     needle = text.strip().lower()
     if not needle:
         return tuple(pool), 0
-    ranked: list[tuple[int, int, Table]] = []
+    ranked: list[tuple[int, int, int, Table]] = []
     described: list[Table] = []
     for i, t in enumerate(pool):
         name, full = t.name.lower(), t.qualified_name.lower()
         if needle in full:
             rank = 0 if needle in (name, full) else 1 if name.startswith(needle) else 2
-            ranked.append((rank, i, t))
+            ranked.append((rank, len(name), i, t))
         elif needle in (t.description or "").lower():
             described.append(t)
-    named = tuple(t for _, _, t in sorted(ranked, key=lambda r: r[:2]))
+    named = tuple(t for *_, t in sorted(ranked, key=lambda r: r[:3]))
     return (named + tuple(described), 0) if descriptions else (named, len(described))
 
 

@@ -40,13 +40,15 @@ def test_find_ranks_exact_then_prefix_then_inside_and_counts_description_matches
         return Table("public", name, description=description, columns=(Column("id", "int"),))
 
     snap = Catalog(tables=(t("audit", "Who changed which orders."), t("customer_orders"),
-                           t("orders_archive"), t("orders"), t("payments", "Paid orders.")))
+                           t("orders_archive"), t("orders_2020"), t("orders"),
+                           t("payments", "Paid orders.")))
     named, more = find(snap, "Orders")
-    assert [x.name for x in named] == ["orders", "orders_archive", "customer_orders"]
+    assert [x.name for x in named] == ["orders", "orders_2020", "orders_archive",
+                                       "customer_orders"]
     assert more == 2
     wide, more = find(snap, "orders", descriptions=True)
-    assert [x.name for x in wide] == ["orders", "orders_archive", "customer_orders", "audit",
-                                      "payments"] and more == 0
+    assert [x.name for x in wide] == ["orders", "orders_2020", "orders_archive",
+                                      "customer_orders", "audit", "payments"] and more == 0
     assert find(snap, "")[0] == snap.tables and find(snap, "public.orders")[0][0].name == "orders"
 
 
