@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from olympus.connectors.arrow import fetch_rows, rows_to_arrow
+from olympus.connectors.arrow import rows_to_arrow
 from olympus.connectors.base import Fetched
 
 UNLOCK_SQL = "SELECT pg_advisory_unlock_all()"
@@ -33,17 +33,39 @@ def end_sql(advisory_locks: bool) -> str:
 
 def run(cursor, sql: str, *, limit: int, max_bytes: int | None, describe) -> Fetched:
     """limit + 1 rows at most leave the server (the LIMIT is a bound parameter, so the
-    statement goes through the extended protocol, which refuses several statements)."""
+    statement goes through the extended protocol, which refuses several statements). Rows
+    stream one at a time (libpq would otherwise hold the whole result before the byte cap could
+    act); a result cut short is cancelled on the server when the stream closes."""
+    from contextlib import closing
+
     from psycopg.types.string import TextLoader
 
     for name in _TEXT_TYPES:
         cursor.adapters.register_loader(name, TextLoader)
     wrapped = f"SELECT * FROM (\n{sql.replace('%', '%%')}\n) AS q LIMIT %s"
-    cursor.execute(wrapped, (limit + 1,))
-    rows, cut = fetch_rows(cursor, limit=limit, max_bytes=max_bytes)
-    description = cursor.description or ()
+    with closing(cursor.stream(wrapped, (limit + 1,))) as stream:
+        rows, cut = _collect(stream, limit, max_bytes)
+        description = cursor.description
+    if not rows and not description:  # a stream without rows leaves no description: ask
+        cursor.execute(wrapped, (0,))
+        description = cursor.description
+    description = description or ()
     table = rows_to_arrow([d[0] for d in description], rows[:limit])
     return Fetched(table, cut is not None, tuple(describe(d[1]) for d in description), cut)
+
+
+def _collect(stream, limit: int, max_bytes: int | None) -> tuple[list, str | None]:
+    """Rows until limit + 1 or about max_bytes (counted as arrow.fetch_rows counts them)."""
+    rows: list = []
+    size = 0
+    for row in stream:
+        size += 2 * sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+        if max_bytes is not None and size > max_bytes:
+            return rows, "bytes"
+        rows.append(row)
+        if len(rows) > limit:
+            return rows, "rows"
+    return rows, None
 
 
 def canceller(cursor) -> Any:
