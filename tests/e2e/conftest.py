@@ -22,6 +22,13 @@ def streamlit_server():
     env = {**os.environ, "OLYMPUS_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     for name in ("OPENAI_API_KEY", "OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY"):
         env.pop(name, None)  # the test app is a clean first start
+    proc = start_app(port, env, log)
+    yield {"url": f"http://127.0.0.1:{port}", "home": home, "log": log}
+    _stop(proc)
+
+
+def start_app(port: int, env: dict, log: Path) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port, waited for; a failed start shows its log."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
@@ -33,8 +40,7 @@ def streamlit_server():
     except Exception as exc:
         _stop(proc)
         unavailable("streamlit run app.py", f"{exc}; log: {log.read_text(errors='replace')[-2000:]}")
-    yield {"url": f"http://127.0.0.1:{port}", "home": home, "log": log}
-    _stop(proc)
+    return proc
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -19,9 +19,9 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _stop
+from tests.e2e.conftest import _stop, start_app
 from tests.e2e.test_app_browser import shot, wait_idle
-from tests.services import ROOT, free_port, unavailable, wait_for_http
+from tests.services import ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,17 +42,7 @@ def crash_app(tmp_path_factory):
     with duckdb.connect(str(home / "demo.duckdb"), read_only=True) as con:
         loans = con.execute(COUNT).fetchone()[0]  # closed before the app opens the file
     port, log = free_port(), home / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=60, proc=proc)
-    except Exception as exc:
-        _stop(proc)
-        unavailable("streamlit run app.py", f"{exc}; log: {log.read_text(errors='replace')[-2000:]}")
+    proc = start_app(port, env, log)
     yield {"url": f"http://127.0.0.1:{port}", "loans": loans, "proc": proc,
            "logs": tmp_path_factory.mktemp("duckdb-logs")}
     _stop(proc)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.agent.fake_openai import FakeOpenAI, run_sql, say
-from tests.e2e.conftest import _stop
+from tests.e2e.conftest import _stop, start_app
 from tests.e2e.test_app_browser import wait_idle
-from tests.services import ROOT, free_port, unavailable, wait_for_http
+from tests.services import free_port
 from tests.ui.test_untrusted import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,17 +43,7 @@ def planted_app(llm):
            "OPENAI_API_KEY": "sk-untrusted", "OPENAI_BASE_URL": llm.base_url}
     for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER", "OLYMPUS_MODEL"):
         env.pop(name, None)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=60, proc=proc)
-    except Exception as exc:
-        _stop(proc)
-        unavailable("streamlit run app.py", f"{exc}; log: {log.read_text(errors='replace')[-2000:]}")
+    proc = start_app(port, env, log)
     yield {"url": f"http://127.0.0.1:{port}", "planted": planted, "leak_port": leak_port}
     _stop(proc)
 
