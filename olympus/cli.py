@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import logging
 import os
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="regenerate it from scratch")
     cli_teams.add_parsers(commands, sub)
     cli_audit.add_parser(commands)
+    for module in EXTENSIONS:  # feature packages add their own commands and handlers
+        HANDLERS.update(importlib.import_module(module).add_parsers(commands))
     return parser
 
 
@@ -398,6 +401,9 @@ HANDLERS: dict[str, Callable] = {"connections": cmd_connections, "schema": cmd_s
                                  "sql": cmd_sql, "ask": cmd_ask, "keys": cmd_keys,
                                  "demo": cmd_demo, "spaces": cli_teams.cmd_spaces,
                                  "audit": cli_audit.cmd_audit}
+
+
+EXTENSIONS = ("olympus.notebooks.cli", "olympus.semantic.cli", "olympus.ops.cli")
 
 
 # ---- parameter sources ------------------------------------------------------------------------

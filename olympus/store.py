@@ -93,6 +93,12 @@ class QueryLogEntry:
     elapsed_ms: float | None
     error: str | None
     created_at: datetime
+    user: str | None = None
+    source: str | None = None
+    bytes: int | None = None
+    scanned_bytes: int | None = None
+    cached: bool | None = None
+    reads_json: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, datetime) else v
@@ -100,6 +106,8 @@ class QueryLogEntry:
 
 
 _RECORD_COLUMNS = [c for c in connections.c if c.name not in ("schema_json", "secrets_encrypted")]
+# the query log's optional facts (v7); log_query(extra=...) may set any of them
+_LOG_EXTRA = dict.fromkeys(("user", "source", "bytes", "scanned_bytes", "cached", "reads_json"))
 _TOUCH = connections.update().where(connections.c.owner == sa.bindparam("o"),
                                     connections.c.id == sa.bindparam("i")).values(
     last_used=sa.bindparam("at"))
@@ -261,17 +269,19 @@ class Store:
     def log_query(self, owner: str, connection_id: str | None, *, question: str | None = None,
                   sql: str, status: str, row_count: int | None = None,
                   elapsed_ms: float | None = None, error: str | None = None,
-                  touch_used: bool = False, audit: Mapping[str, Any] | None = None) -> None:
+                  touch_used: bool = False, audit: Mapping[str, Any] | None = None,
+                  extra: Mapping[str, Any] | None = None) -> None:
         """One query-log line; in the same transaction (one write per query) the connection's
         last use and the audit row (store_audit.row_values) when given."""
         from olympus.store_db import audit_log
 
         with self._write() as conn:  # constant statements + parameters: no per-call compile
             at = _now()
-            conn.execute(query_log.insert(), dict(
-                owner=_owner(owner), connection_id=connection_id, question=question, sql=sql,
-                status=status, row_count=row_count, elapsed_ms=elapsed_ms, error=error,
-                created_at=at))
+            values = dict(_LOG_EXTRA, **(extra or {}))  # every key always: one compiled insert
+            values.update(owner=_owner(owner), connection_id=connection_id, question=question,
+                          sql=sql, status=status, row_count=row_count, elapsed_ms=elapsed_ms,
+                          error=error, created_at=at)
+            conn.execute(query_log.insert(), values)
             if touch_used and connection_id is not None:
                 conn.execute(_TOUCH, {"o": _owner(owner), "i": connection_id, "at": at})
             if audit is not None:

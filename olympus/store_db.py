@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -56,6 +57,13 @@ query_log = sa.Table(
     sa.Column("elapsed_ms", sa.Float),
     sa.Column("error", sa.Text),
     sa.Column("created_at", TS, nullable=False),
+    # v7: who ran it, from where, how big, whether the cache answered, what it read (lineage)
+    sa.Column("user", sa.String(320)),
+    sa.Column("source", sa.String(20)),  # sql | ask | notebook | schedule | mcp | cli
+    sa.Column("bytes", sa.BigInteger),  # result bytes (Arrow)
+    sa.Column("scanned_bytes", sa.BigInteger),  # bytes billed/scanned where the engine says
+    sa.Column("cached", sa.Boolean),
+    sa.Column("reads_json", sa.Text),  # ["loans.principal", ...] from sqlglot
     sa.Index("ix_query_log_owner_created", "owner", "created_at"),
 )
 # One-time facts per owner, e.g. "demo_offered": the demo is created on the real first start only.
@@ -167,15 +175,43 @@ def _v6_managed(conn: sa.Connection) -> None:
                          + ("false" if conn.dialect.name == "postgresql" else "0")))
 
 
+_QUERY_LOG_V7 = {"user": "VARCHAR(320)", "source": "VARCHAR(20)", "bytes": "BIGINT",
+                 "scanned_bytes": "BIGINT", "cached": "BOOLEAN", "reads_json": "TEXT"}
+
+
+def _v7_query_log(conn: sa.Connection) -> None:
+    """Add the query log's user, source, sizes, cache flag and lineage (unknown for old rows)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("query_log")}
+    for name, kind in _QUERY_LOG_V7.items():
+        if name not in have:
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            conn.execute(sa.text(f"ALTER TABLE query_log ADD COLUMN {quoted} {kind}"))
+
+
+def _package_tables(module: str):
+    """A migration that creates the tables a feature package declares (module.migrate)."""
+    def run(conn: sa.Connection) -> None:
+        importlib.import_module(module).migrate(conn)
+    run.__doc__ = f"Create the tables of {module}."
+    return run
+
+
+# Feature packages own their tables (each module's TABLES on `metadata`), imported before a new
+# store is created so `metadata.create_all` knows them.
+TABLE_MODULES = ("olympus.notebooks.tables", "olympus.semantic.tables", "olympus.ops.tables")
+
 # Ordered: MIGRATIONS[i] brings a store to version i + 1. A new store is created from `metadata`
 # (always the newest shape) and stamped with the newest version; older stores run what they lack.
 MIGRATIONS: list = [_v1_create, _v2_owner_flags, _v3_require_read_only_role,
-                    _v4_allowed_functions, _v5_teams, _v6_managed]
+                    _v4_allowed_functions, _v5_teams, _v6_managed, _v7_query_log,
+                    *(_package_tables(m) for m in TABLE_MODULES)]  # v8 notebooks, v9, v10
 
 
 def migrate(engine: sa.Engine) -> None:
     """Create a new store at the newest version, or run the migrations an older one lacks."""
     latest = len(MIGRATIONS)
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     with engine.connect() as conn:
         if version(conn) == latest:
             return

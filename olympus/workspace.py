@@ -14,6 +14,9 @@ from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
 from olympus.connectors.duckdb import DuckDB
 from olympus.errors import OlympusError, QueryCancelled, UnsafeSQL, map_error
+from olympus.notebooks.facade import Notebooks
+from olympus.ops.facade import Operations
+from olympus.semantic.facade import Semantic
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 from olympus.teams import LOCAL_USER, Principal
 from olympus.workspace_access import Access
@@ -91,7 +94,7 @@ def closed_under_us(exc: BaseException) -> bool:
     return bool(_CLOSED.search(text))
 
 
-class Workspace(Access, Audit):
+class Workspace(Access, Audit, Notebooks, Semantic, Operations):
     """Connections, schema, SQL and the demo for one owner; never crosses to another owner."""
 
     def __init__(self, store: Store, owner: str | None = None, *,
@@ -333,10 +336,12 @@ class Workspace(Access, Audit):
 
     # ---- SQL ----------------------------------------------------------------------------------
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
-                question: str | None = None, handle: "QueryHandle | None" = None
-                ) -> "QueryResult":
+                question: str | None = None, handle: "QueryHandle | None" = None,
+                source: str | None = None) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
-        and the audit log. `handle.cancel()` from another thread stops it on the server."""
+        and the audit log. `handle.cancel()` from another thread stops it on the server.
+        `source` (sql | ask | notebook | schedule | mcp | cli) is recorded in the query log."""
+        facts = {"user": self.principal.user, "source": source or ("ask" if question else "sql")}
         started = time.perf_counter()
         try:
             self.principal.require("query")
@@ -366,6 +371,7 @@ class Workspace(Access, Audit):
                 "cancelled" if isinstance(error, QueryCancelled) else "error"
             self.store.log_query(self.owner, record.id, question=question, sql=sql,
                                  status=status, error=f"{error.title}: {error.message}",
+                                 extra=facts,
                                  audit=self.audit_row(
                                      "query", status=status_of(error), connection=record,
                                      sql=sql, question=question, detail=error_text(error),
@@ -376,6 +382,7 @@ class Workspace(Access, Audit):
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
+                             extra={**facts, "bytes": result.nbytes},
                              audit=self.audit_row(
                                  "query", status="ok", connection=record, sql=result.sql,
                                  question=question, rows=result.row_count,
@@ -410,7 +417,7 @@ class Workspace(Access, Audit):
         """A query-log line for work that never reached the runner (the agent gave up)."""
         record = self.get(name)
         self.store.log_query(self.owner, record.id, question=question, sql=sql, status=status,
-                             error=error)
+                             error=error, extra={"user": self.principal.user, "source": "ask"})
 
     def query_log(self, *, limit: int = 50, name: str | None = None) -> list:
         connection_id = self.get(name).id if name else None

@@ -1,0 +1,1 @@
+"""Notebooks (issue 12): ordered cells that chain, parameters, versions, history, result cache."""

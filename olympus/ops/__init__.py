@@ -1,0 +1,1 @@
+"""Operations (issue 14): schedules, alerts, the performance dashboard, health, cost preview, hints."""

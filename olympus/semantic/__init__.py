@@ -1,0 +1,1 @@
+"""The semantic layer (issue 13): descriptions, glossary, verified queries, lineage, explain, eval."""
