@@ -59,6 +59,7 @@ class ConnectionRecord:
     require_read_only_role: bool = False  # refuse credentials whose last test found risks
     allowed_functions: tuple[str, ...] = ()  # an admin's exceptions to the guard's function policy
     managed: bool = False  # declared in secrets.toml: read-only here, secrets not in the store
+    cache_ttl_s: int | None = None  # result-cache lifetime (None: the default; 0: never cache)
 
     @property
     def risky(self) -> tuple[str, ...] | None:
@@ -430,7 +431,7 @@ def _record(row) -> ConnectionRecord:
         created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
         require_read_only_role=bool(row.require_read_only_role),
         allowed_functions=tuple(json.loads(row.allowed_functions_json or "[]")),
-        managed=bool(row.managed))
+        managed=bool(row.managed), cache_ttl_s=row.cache_ttl_s)
 
 
 def _owner(owner: str) -> str:

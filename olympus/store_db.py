@@ -41,6 +41,8 @@ connections = sa.Table(
     sa.Column("allowed_functions_json", sa.Text),
     # declared in secrets.toml: not editable in the app, secrets never stored here
     sa.Column("managed", sa.Boolean, nullable=False, server_default=sa.false()),
+    # v7: result-cache lifetime in seconds (None: the default, 600; 0: never cache)
+    sa.Column("cache_ttl_s", sa.Integer),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("owner", "name", name="uq_connections_owner_name"),
@@ -180,7 +182,10 @@ _QUERY_LOG_V7 = {"user": "VARCHAR(320)", "source": "VARCHAR(20)", "bytes": "BIGI
 
 
 def _v7_query_log(conn: sa.Connection) -> None:
-    """Add the query log's user, source, sizes, cache flag and lineage (unknown for old rows)."""
+    """Add the query log's user, source, sizes, cache flag and lineage (unknown for old rows),
+    and connections.cache_ttl_s (the default lifetime)."""
+    if "cache_ttl_s" not in {c["name"] for c in sa.inspect(conn).get_columns("connections")}:
+        conn.execute(sa.text("ALTER TABLE connections ADD COLUMN cache_ttl_s INTEGER"))
     have = {c["name"] for c in sa.inspect(conn).get_columns("query_log")}
     for name, kind in _QUERY_LOG_V7.items():
         if name not in have:
