@@ -187,6 +187,20 @@ def mysql_server():
 
 
 @pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis (Debian redis-server on a free port) for the session."""
+    from tests.services import start_redis, unavailable
+
+    try:
+        url, server = start_redis()
+    except Exception as exc:
+        unavailable("Redis", repr(exc))
+    yield url
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """test-artifacts/ (or $OLYMPUS_TEST_ARTIFACTS): screenshots and other outputs worth keeping."""
     return services.artifacts_dir()

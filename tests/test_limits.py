@@ -18,20 +18,8 @@ from olympus.store import Store
 from olympus.store_db import rate_counts
 from olympus.teams import Principal
 from olympus.workspace import Shared, Workspace
-from tests.services import ROOT, start_redis, unavailable
+from tests.services import ROOT
 from tests.store_helpers import make_settings
-
-
-@pytest.fixture(scope="session")
-def redis_url():
-    """A real Redis (Debian redis-server on a free port) for the session."""
-    try:
-        url, server = start_redis()
-    except Exception as exc:
-        unavailable("Redis", repr(exc))
-    yield url
-    if server is not None:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
