@@ -1,12 +1,12 @@
-"""Store tables of olympus.notebooks, on the store's one metadata; store_db runs `migrate` once."""
+"""Every store table of olympus.notebooks; store_db runs `migrate` once (a numbered migration)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from olympus.store_db import TS, metadata  # noqa: F401  (tables below are defined on it)
+from olympus.notebooks import notebook_tables
 
-TABLES: list[sa.Table] = []
+TABLES: list[sa.Table] = [*notebook_tables.TABLES]
 
 
 def migrate(conn: sa.Connection) -> None:

@@ -1,12 +1,14 @@
-"""Store tables of olympus.ops, on the store's one metadata; store_db runs `migrate` once."""
+"""Every store table of olympus.ops; store_db runs `migrate` once (a numbered migration)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from olympus.store_db import TS, metadata  # noqa: F401  (tables below are defined on it)
+from olympus.ops import schedule_tables
+from olympus.ops import health_tables
+from olympus.ops import token_tables
 
-TABLES: list[sa.Table] = []
+TABLES: list[sa.Table] = [*schedule_tables.TABLES, *health_tables.TABLES, *token_tables.TABLES]
 
 
 def migrate(conn: sa.Connection) -> None:

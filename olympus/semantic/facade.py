@@ -1,7 +1,11 @@
-"""The Workspace methods of olympus.semantic (a mixin: one facade, one file per concern)."""
+"""The Workspace methods of olympus.semantic: one mixin composed of one class per concern."""
 
 from __future__ import annotations
 
+from olympus.semantic.facade_layer import LayerMethods
+from olympus.semantic.facade_verified import VerifiedMethods
+from olympus.semantic.facade_eval import EvalMethods
 
-class Semantic:
+
+class Semantic(LayerMethods, VerifiedMethods, EvalMethods):
     """Mixed into olympus.workspace.Workspace; uses self.store, self.owner, self.principal."""

@@ -1,12 +1,13 @@
-"""Store tables of olympus.semantic, on the store's one metadata; store_db runs `migrate` once."""
+"""Every store table of olympus.semantic; store_db runs `migrate` once (a numbered migration)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from olympus.store_db import TS, metadata  # noqa: F401  (tables below are defined on it)
+from olympus.semantic import layer_tables
+from olympus.semantic import verified_tables
 
-TABLES: list[sa.Table] = []
+TABLES: list[sa.Table] = [*layer_tables.TABLES, *verified_tables.TABLES]
 
 
 def migrate(conn: sa.Connection) -> None:
