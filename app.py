@@ -19,6 +19,8 @@ if config.auth != "none" and who.can("members"):  # members matter once people s
     pages.append(st.Page(PAGES["members"], title="Members", icon=ICONS["members"]))
 if who.can("members"):  # admins: the space's audit trail
     pages.append(st.Page("pages/5_Activity.py", title="Activity", icon=ICONS["history"]))
+    pages.append(st.Page("pages/7_Performance.py", title="Performance",
+                         icon=ICONS["performance"]))
 navigation = st.navigation(pages)
 identity.exposure_warning(config)  # local mode reachable from other machines: say so, every page
 identity.sidebar(config, who)

@@ -24,6 +24,7 @@ ICONS = {
     "download": ":material/download:", "sql": ":material/code:", "llm": ":material/smart_toy:",
     "history": ":material/history:", "key": ":material/key:", "link": ":material/link:",
     "members": ":material/group:",
+    "performance": ":material/speed:",
 }
 PAGES = {"connections": "pages/1_Connections.py",
          "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py",
