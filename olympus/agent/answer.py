@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One SQL the model proposed that failed, with the real error text it was shown."""
+    """One SQL the model proposed that failed, with the real error text (the answer shows each)."""
 
     sql: str
     error: str
@@ -37,6 +37,7 @@ class AgentAnswer:
     tokens: int = 0  # prompt + completion tokens over all model calls (reported, else estimated)
     context_tokens: int = 0  # of which the schema context
     model_calls: int = 0
+    follow_ups: tuple[str, ...] = ()  # questions the model suggests next (untrusted text)
 
     @property
     def ok(self) -> bool:
@@ -59,7 +60,7 @@ class AgentAnswer:
                 "attempts": [a.to_dict() for a in self.attempts],
                 "error": self.error.to_dict() if self.error is not None else None,
                 "tokens": self.tokens, "context_tokens": self.context_tokens,
-                "model_calls": self.model_calls}
+                "model_calls": self.model_calls, "follow_ups": list(self.follow_ups)}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from olympus.agent import prompts
 from olympus.agent.answer import AgentAnswer, Attempt, Turn
 from olympus.agent.context import SchemaIndex
 from olympus.agent.llm import LLMError, as_llm_error, chat_model
-from olympus.agent.replies import chart_for, sql_in_text, text_of
+from olympus.agent.replies import chart_for, follow_ups, split_follow_ups, sql_in_text, text_of
 from olympus.agent.summary import scrub, summarize
 from olympus.agent.tokens import count_tokens
 from olympus.agent.tools import Toolbox, cap_rows, tool_specs
@@ -190,7 +190,7 @@ class AgentRun:
         if result is None:
             return self.fail(self.last_error) if len(self.attempts) >= self.max_attempts else None
         messages.append(HumanMessage(self.result_note(result)))
-        return self.finish(result, messages, {})
+        return self.finish(result, messages, {"follow_ups": split_follow_ups(text)[1]})
 
     # ---- SQL ----------------------------------------------------------------------------------
     def try_sql(self, raw: Any, messages: list, reply) -> "QueryResult | None":
@@ -235,13 +235,15 @@ class AgentRun:
         local = summarize(result)
         explanation = str(args.get("explanation") or "").strip()
         answer = f"{explanation} {local}".strip() if explanation else local
+        suggested = follow_ups(args.get("follow_ups"))
         if self.expose:  # the model saw a capped sample: let it phrase the answer
             try:
-                answer = text_of(self.invoke(messages)).strip() or answer
+                phrased, listed = split_follow_ups(text_of(self.invoke(messages)).strip())
+                answer, suggested = phrased or answer, suggested or listed
             except LLMError:
                 pass  # the result stands; the local summary answers
         return self._answer(sql=result.sql, result=result, answer=answer,
-                            chart=chart_for(args.get("chart"), result))
+                            chart=chart_for(args.get("chart"), result), follow_ups=suggested)
 
     def no_sql(self, text: str) -> AgentAnswer:
         self.ws.log_event(self.record.id, question=self.question, status="no_sql",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,11 @@ if TYPE_CHECKING:
     from olympus.runner import QueryResult
 
 # A reply starting with one of these is SQL (writes included: the guard must see and refuse them).
+MAX_FOLLOW_UPS, FOLLOW_UP_CHARS = 3, 160
+_FOLLOW = r"(?:suggested\s+|possible\s+)?follow[- ]?ups?(?:\s+questions?)?[*_]*"
+_FOLLOW_HEAD = re.compile(rf"^[ \t#*_>-]*{_FOLLOW}[ \t]*:?[ \t*_]*$|(?<=[.!?])[ \t]+{_FOLLOW}:[ \t*_]*",
+                          re.IGNORECASE | re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
 SQL_WORDS = ("select", "with", "insert", "update", "delete", "merge", "drop", "create", "alter",
              "truncate", "grant", "revoke", "copy", "call", "exec", "set", "attach", "pragma")
 
@@ -52,3 +58,42 @@ def chart_for(spec: Any, result: "QueryResult"):
         except (OlympusError, TypeError, ValueError):
             pass
     return charts.suggest_for(result)
+
+
+def follow_ups(value: Any) -> tuple[str, ...]:
+    """Up to three suggested questions from a list, JSON text or lines. Model text is untrusted:
+    only short one-line strings survive (bullets, numbers and quotes stripped, duplicates dropped)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = value.splitlines()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    out: list[str] = []
+    for item in value:
+        text = _question(item.get("question") if isinstance(item, Mapping) else item)
+        if text and text.lower() not in {o.lower() for o in out}:
+            out.append(text)
+    return tuple(out[:MAX_FOLLOW_UPS])
+
+
+def _question(item: Any) -> str:
+    if not isinstance(item, str):
+        return ""
+    text = _BULLET.sub("", " ".join(item.split())).strip().strip("\"'`*_\u201c\u201d").strip()
+    return text if 3 <= len(text) <= FOLLOW_UP_CHARS else ""
+
+
+def split_follow_ups(text: str) -> tuple[str, tuple[str, ...]]:
+    """An answer whose end lists "Follow-up questions:" -> (the answer without them, the questions)."""
+    head = None
+    for head in _FOLLOW_HEAD.finditer(text or ""):
+        pass  # the last heading: an answer may mention follow-ups before its list
+    if head is None:
+        return text, ()
+    rest = text[head.end():]
+    lines = [p for line in rest.splitlines() for p in re.split(r"(?<=\?)\s+(?=\S)", line)]
+    return text[:head.start()].rstrip(), follow_ups([line for line in lines if line.strip()])

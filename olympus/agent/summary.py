@@ -39,6 +39,21 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def shown(result: "QueryResult", column: str, value: Any) -> str:
+    """A cell as the table shows it: a rate column (named like one, values in [0, 1]) as 7.1%."""
+    from olympus.chart_formats import number_format
+
+    kind = dict(zip(result.columns, result.types)).get(column, "")
+    if value is None or not kind or kind.startswith(("int", "uint", "string", "large_string")):
+        return fmt(value)
+    if number_format(column, kind, result.df[column]).kind != "percent":
+        return fmt(value)
+    try:
+        return f"{float(value):.1%}"
+    except (TypeError, ValueError):
+        return fmt(value)
+
+
 def summarize(result: "QueryResult") -> str:
     """One or two sentences of facts about a result, computed here, never by the model."""
     n, cols = result.row_count, list(result.columns)
@@ -46,9 +61,10 @@ def summarize(result: "QueryResult") -> str:
         return "The query returned no rows."
     first = result.df.iloc[0].tolist()
     if n == 1 and len(cols) == 1:
-        return f"The answer is {fmt(first[0])} ({cols[0]})."
+        return f"The answer is {shown(result, cols[0], first[0])} ({cols[0]})."
     if n == 1:
-        pairs = ", ".join(f"{c} = {fmt(v)}" for c, v in list(zip(cols, first))[:MAX_FIELDS])
+        pairs = ", ".join(f"{c} = {shown(result, c, v)}"
+                          for c, v in list(zip(cols, first))[:MAX_FIELDS])
         return f"One row: {pairs}."
     cut = " (cut at the row limit)" if result.truncated else ""
     return f"{n:,} rows{cut}. {_extremes(result)}".strip()
@@ -69,7 +85,7 @@ def _extremes(result: "QueryResult") -> str:
 
     def at(i) -> str:
         label = f" ({fmt(result.df[labels[0]].iloc[i])})" if labels else ""
-        return f"{fmt(result.df[m].iloc[i])}{label}"
+        return f"{shown(result, m, result.df[m].iloc[i])}{label}"
 
     return f"Highest {m}: {at(hi)}; lowest: {at(lo)}."
 

@@ -36,7 +36,10 @@ RUN_SQL = _fn("run_sql", "Run ONE read-only SELECT in this database's dialect an
               {"sql": {"type": "string", "description": "The SQL, without markdown fences."},
                "explanation": {"type": "string",
                                "description": "One sentence: what the query computes."},
-               "chart": CHART}, ["sql"])
+               "chart": CHART,
+               "follow_ups": {"type": "array", "items": {"type": "string"},
+                              "description": "Two or three short follow-up questions the user "
+                                             "might ask next about this result."}}, ["sql"])
 SEARCH = _fn("search_tables", "Find tables by words in their names, columns and comments.",
              {"query": {"type": "string"}}, ["query"])
 LIST = _fn("list_tables", "List table names (optionally of one schema), 100 per page.",

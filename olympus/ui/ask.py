@@ -180,7 +180,9 @@ def to_entry(owner: str, job: running.Job) -> state.Entry:
         owner, sql=getattr(out, "sql", "") or "", result=getattr(out, "result", None),
         error=widgets.as_error(error) if error is not None else None,
         chart=getattr(out, "chart", None), answer=getattr(out, "answer", None),
-        tables=tuple(getattr(out, "tables", ()) or ()), **base)
+        tables=tuple(getattr(out, "tables", ()) or ()),
+        attempts=tuple(getattr(out, "attempts", ()) or ()),
+        follow_ups=tuple(getattr(out, "follow_ups", ()) or ()), **base)
 
 
 def agent_status(config: Settings) -> tuple[bool, str]:

@@ -85,6 +85,8 @@ def answer(ws: Workspace, entry: Entry) -> None:
         st.markdown(safe_answer_markdown(entry.answer))
     if entry.tables:
         st.caption("Tables sent to the LLM: " + ", ".join(md_code(t) for t in entry.tables))
+    if entry.attempts:
+        attempts(entry)
     if entry.question and entry.sql:
         st.code(entry.sql, language="sql")
     if entry.error is not None:
@@ -95,7 +97,33 @@ def answer(ws: Workspace, entry: Entry) -> None:
                             connection=entry.connection)
     else:
         st.caption("This older result was dropped to save memory; run it again to see it.")
+    follow_up_buttons(ws, entry)
     edit_and_rerun(ws, entry)
+
+
+def attempts(entry: Entry) -> None:
+    """Each SQL the agent tried before this one, with the error that made it try again."""
+    n = len(entry.attempts)
+    label = (f"Corrected itself: {n} failed attempt{'s' if n != 1 else ''} before this query"
+             if entry.ok else f"{n} attempt{'s' if n != 1 else ''}, none ran")
+    with st.expander(label, icon=":material/history:"):
+        for i, tried in enumerate(entry.attempts, 1):
+            st.caption(f"Attempt {i} of {n}")
+            st.code(getattr(tried, "sql", ""), language="sql", wrap_lines=True)
+            st.text(getattr(tried, "error", ""))  # the database's words: text, never markdown
+
+
+def follow_up_buttons(ws: Workspace, entry: Entry) -> None:
+    """The model's suggested next questions; a click asks one on the same connection."""
+    if not entry.follow_ups or not entry.ok or not ws.principal.can("query"):
+        return
+    with st.container(horizontal=True, key=f"ask-follow-{entry.id}"):
+        for i, question in enumerate(entry.follow_ups):
+            if st.button(md_text(question), key=f"e{entry.id}:follow{i}",
+                         icon=":material/subdirectory_arrow_right:", type="secondary"):
+                from olympus.ui import ask
+
+                ask.submit(ws, entry.connection, question, ask_mode=True)
 
 
 def edit_and_rerun(ws: Workspace, entry: Entry) -> None:

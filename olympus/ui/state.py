@@ -31,6 +31,8 @@ class Entry:
     chart: Any = None  # ChartSpec | None (suggested or from the agent)
     answer: str | None = None
     tables: tuple[str, ...] = ()
+    attempts: tuple = ()  # agent.Attempt: each failed SQL and its error, before the final one
+    follow_ups: tuple[str, ...] = ()  # questions the model suggests next (untrusted text)
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
