@@ -35,6 +35,9 @@ class Settings:
     admins: tuple[str, ...] = ()  # OLYMPUS_ADMINS: admins of the first space on first sign-in
     allowed_domains: tuple[str, ...] = ()  # OLYMPUS_ALLOWED_DOMAINS: other e-mail domains refused
     user_rate_limit_per_min: int = 60  # per signed-in user, across replicas
+    cache_url: str | None = field(default=None, repr=False)  # OLYMPUS_CACHE_URL: redis:// or off
+    cache_max_bytes: int = 256 * 1024 ** 2  # the embedded result cache's size (LRU)
+    cache_ttl_s: int = 600  # a cached result's default lifetime (connections may override)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -72,6 +75,10 @@ class Settings:
             allowed_domains=tuple(d.lstrip("@") for d in _emails(get("OLYMPUS_ALLOWED_DOMAINS"))),
             user_rate_limit_per_min=_number(get("OLYMPUS_USER_RATE_LIMIT"), 60, int,
                                             "OLYMPUS_USER_RATE_LIMIT"),
+            cache_url=get("OLYMPUS_CACHE_URL"),
+            cache_max_bytes=_number(get("OLYMPUS_CACHE_MAX_BYTES"), 256 * 1024 ** 2, int,
+                                    "OLYMPUS_CACHE_MAX_BYTES"),
+            cache_ttl_s=_number(get("OLYMPUS_CACHE_TTL"), 600, int, "OLYMPUS_CACHE_TTL"),
         )
         settings = replace(settings, data_dirs=_data_dirs(get("OLYMPUS_DATA_DIR"), settings.auth))
         return replace(settings, **changes) if changes else settings

@@ -1,7 +1,154 @@
-"""Workspace methods: history across sessions and the result cache (mixed in through olympus.notebooks.facade)."""
+"""Workspace methods: history across sessions and the result cache (mixed in through
+olympus.notebooks.facade)."""
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from olympus.connectors import Connector
+    from olympus.notebooks.cache import ResultCache, Slot
+    from olympus.notebooks.history import HistoryEntry
+    from olympus.runner import QueryResult
+    from olympus.store import ConnectionRecord
+
+log = logging.getLogger(__name__)
+MAX_TTL_S = 30 * 86_400  # a cached result may live at most 30 days
+
 
 class HistoryMethods:
-    """History across sessions and the result cache for the signed-in user and space (self.principal, self.owner)."""
+    """History across sessions and the result cache for the signed-in user and space
+    (self.principal, self.owner)."""
+
+    # ---- history -------------------------------------------------------------------------------
+    def history(self, *, search: str | None = None, connection: str | None = None,
+                status: str | None = None, limit: int = 50) -> list["HistoryEntry"]:
+        """The signed-in user's own past queries and questions in this space, newest first;
+        never another user's, never on a connection this user can't see (any more)."""
+        from olympus.notebooks import history
+
+        self.principal.require("view")
+        status = history.check_status(status)
+        connection_id = self.get(connection).id if connection else None
+        return history.read(self.store.engine, **self._history_scope(), search=search,
+                            connection_id=connection_id, status=status, limit=limit)
+
+    def history_item(self, entry_id: int) -> "HistoryEntry":
+        """One of the user's own history entries by id (to open it as a new cell)."""
+        from olympus.notebooks import history
+        from olympus.store import NotFound
+
+        self.principal.require("view")
+        try:
+            found = history.read(self.store.engine, **self._history_scope(),
+                                 entry_id=int(entry_id), limit=1)
+        except (TypeError, ValueError):
+            found = []
+        if not found:
+            raise NotFound(f"No history entry {entry_id!r} of yours in this space.")
+        return found[0]
+
+    def _history_scope(self) -> dict[str, Any]:
+        visible = {r.id: r.name for r in self.connections()}
+        every = {r.id for r in self.store.list_connections(self.owner)}
+        return {"space": self.owner, "user": self.principal.user, "names": visible,
+                "hidden": every - set(visible)}
+
+    # ---- the result cache ----------------------------------------------------------------------
+    @property
+    def result_cache(self) -> "ResultCache | None":
+        """This process's cache (embedded or Redis), shared by every Workspace on the store."""
+        return getattr(self.shared, "results", None)
+
+    def cache_ttl(self, record: "ConnectionRecord") -> int:
+        """How long a result of this connection is served from the cache (0: never cached)."""
+        return self.settings.cache_ttl_s if record.cache_ttl_s is None else record.cache_ttl_s
+
+    def set_cache_ttl(self, name: str, ttl_s: int | None) -> "ConnectionRecord":
+        """An admin sets one connection's cache lifetime: seconds, 0 = never cache, None =
+        the default (OLYMPUS_CACHE_TTL, 10 min)."""
+        import sqlalchemy as sa
+
+        from olympus.store_db import connections, write
+
+        self.principal.require("manage")
+        ttl = _check_ttl(ttl_s)
+        record = self.get(name)
+        with write(self.store.engine) as conn:
+            conn.execute(sa.update(connections).where(connections.c.owner == self.owner,
+                                                      connections.c.id == record.id)
+                         .values(cache_ttl_s=ttl))
+        self.audit("connection_edit", status="ok", connection=record,
+                   detail=f"{record.name}: cache lifetime {'default' if ttl is None else ttl}")
+        return self.get(record.id)
+
+    def _cache_slot(self, connector: "Connector", record: "ConnectionRecord", sql: str, *,
+                    params: Any = None, limit: int | None = None) -> "Slot | None":
+        """The cache key of this query (the guard runs first: a refusal is never looked up);
+        None when the cache is off or the connection's lifetime is 0."""
+        from olympus.guard import check_sql
+        from olympus.notebooks.cache import Slot, cache_key
+
+        ttl = self.cache_ttl(record)
+        if self.result_cache is None or ttl <= 0:
+            return None
+        bound = None
+        if params is not None:  # as run_query does: the guard sees the placeholder text
+            sql, bound = connector.bind_sql(sql, params)
+        clean = check_sql(sql, connector.dialect, policy=connector.policy())
+        key = cache_key(space=self.owner, connection_id=record.id,
+                        version=record.updated_at.isoformat(), sql=clean,
+                        dialect=connector.dialect, params=bound or None, limit=limit,
+                        max_result_bytes=self.settings.max_result_bytes)
+        return Slot(key, ttl, clean)
+
+    def _cache_get(self, slot: "Slot | None") -> "QueryResult | None":
+        """The cached result of this slot within its lifetime; None on a miss (or any
+        trouble reading it: the query then simply runs)."""
+        from olympus.notebooks.cache import decode
+
+        cache = self.result_cache
+        if slot is None or cache is None:
+            return None
+        started = time.perf_counter()
+        entry = cache.get(slot.key, max_age_s=slot.ttl_s)
+        if entry is None:
+            return None
+        try:
+            return decode(entry, elapsed_ms=(time.perf_counter() - started) * 1000,
+                          sql=slot.sql)
+        except Exception as exc:  # a corrupt or foreign entry: run the query instead
+            log.warning("Ignoring an unreadable cached result (%s)", type(exc).__name__)
+            return None
+
+    def _cache_put(self, slot: "Slot | None", result: "QueryResult") -> None:
+        """Keep a successful result; too large ones (over the per-entry cap) are skipped."""
+        from olympus.notebooks.cache import encode
+
+        cache = self.result_cache
+        if slot is None or cache is None or (result.nbytes or 0) > cache.max_entry_bytes:
+            return
+        try:
+            cache.put(slot.key, encode(result), ttl_s=slot.ttl_s)
+        except Exception as exc:  # a type Arrow IPC can't write: that result isn't cached
+            log.warning("Not caching a result (%s: %s)", type(exc).__name__, str(exc)[:200])
+
+
+def _check_ttl(ttl_s: Any) -> int | None:
+    from olympus.errors import ConfigError
+
+    if ttl_s is None or str(ttl_s).strip().lower() in ("", "default", "none"):
+        return None
+    try:
+        ttl = int(str(ttl_s).strip())
+    except ValueError:
+        ttl = -1
+    if not 0 <= ttl <= MAX_TTL_S:
+        raise ConfigError(f"A cache lifetime must be 0 to {MAX_TTL_S:,} seconds "
+                          f"(got {ttl_s!r}).", title="Bad cache lifetime",
+                          fields=("cache_ttl_s",),
+                          suggestion="0 turns the cache off for this connection; 'default' "
+                                     "uses OLYMPUS_CACHE_TTL (10 minutes).")
+    return ttl
