@@ -128,6 +128,12 @@ def _plain_run(ws, compiled, *, limit=None, handle=None, source="notebook"):
                       source=source)
 
 
+def run_compiled_result(ws: "Workspace", compiled: Any, *, limit: int | None = None,
+                        handle: "QueryHandle | None" = None) -> "QueryResult":
+    """A compiled cell through the guarded path (Workspace.run_sql underneath)."""
+    return _compiler()[1](ws, compiled, limit=limit, handle=handle, source="notebook")
+
+
 # ---- running -------------------------------------------------------------------------------------
 def run_one(ws: "Workspace", notebook: Notebook, ref: str, values: Mapping[str, Any] | None, *,
             handle: "QueryHandle | None" = None, limit: int | None = None) -> CellRun:
@@ -176,7 +182,7 @@ def _run(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, A
             answer = run.answer
         compiled = compile_at(ws, notebook, index, values)
         mark = fingerprint(compiled)
-        result = _compiler()[1](ws, compiled, limit=limit, handle=handle, source="notebook")
+        result = run_compiled_result(ws, compiled, limit=limit, handle=handle)
         run = CellRun(cell.name, cell.id, cell.kind, "ok", result=result, sql=compiled.sql,
                       fingerprint=mark, answer=answer,
                       elapsed_ms=(time.perf_counter() - started) * 1000)
