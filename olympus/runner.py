@@ -51,6 +51,7 @@ class QueryResult:
     db_types: tuple[str, ...] = ()  # the database's own type names where the driver gives them
     truncated_by: str | None = None  # "rows" (row limit) or "bytes" (result byte cap)
     arrow: "pa.Table | None" = field(default=None, repr=False, compare=False)  # df's source
+    reads: tuple[str, ...] = ()  # lineage: "schema.table.column" it read (Workspace.run_sql sets it)
 
     @property
     def nbytes(self) -> int | None:

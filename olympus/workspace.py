@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -325,7 +326,10 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
             hit = self.catalog.peek(key)
             if hit is not None:
                 return hit
-        return self.catalog.get(key, self.connector(record.id), refresh=True, progress=progress)
+        snapshot = self.catalog.get(key, self.connector(record.id), refresh=True,
+                                    progress=progress)
+        self._after_refresh(record, snapshot)  # verified queries: stale if what they read is gone
+        return snapshot
 
     def schema_index(self, name: str, snapshot, build: Callable[[], Any]) -> Any:
         """The agent's search index over one snapshot, built once per owner + snapshot."""
@@ -379,10 +383,13 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
             if error is exc:
                 raise
             raise error from None
+        reads = self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
+        object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
-                             extra={**facts, "bytes": result.nbytes},
+                             extra={**facts, "bytes": result.nbytes,
+                                    "reads_json": json.dumps(list(reads)) if reads else None},
                              audit=self.audit_row(
                                  "query", status="ok", connection=record, sql=result.sql,
                                  question=question, rows=result.row_count,

@@ -74,9 +74,13 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     turns = [t for t in map(Turn.of, history) if t is not None][-HISTORY_TURNS:]
     dropped = list(dropped)
     pins = [*pinned, *earlier_tables(turns, dialect, index)]
-    context = index.context(question, dialect=dialect, budget_tokens=budget_tokens, pinned=pins,
-                            dropped=dropped, history=[t.question for t in turns])
+    examples = workspace.verified_examples(record.name, question, index=index,  # few-shot
+                                           budget_tokens=budget_tokens)
+    context = index.context(question, dialect=dialect, pinned=pins, dropped=dropped,
+                            budget_tokens=budget_tokens - count_tokens(examples),
+                            history=[t.question for t in turns])
     run = AgentRun(workspace, record, model, index, dialect, question, context=context,
+                   examples=examples,
                    max_attempts=max_attempts, row_limit=settings.row_limit,
                    secrets=(settings.openai_api_key or "",))
     started = time.perf_counter()
@@ -107,7 +111,8 @@ class AgentRun:
 
     def __init__(self, ws: "Workspace", record, model, index: SchemaIndex, dialect: str,
                  question: str, *, context, max_attempts: int, row_limit: int,
-                 secrets: tuple[str, ...] = ()) -> None:
+                 secrets: tuple[str, ...] = (), examples: str = "") -> None:
+        self.examples = examples  # verified question -> SQL pairs like this one (prompt text)
         self.ws, self.record, self.model, self.index = ws, record, model, index
         self.secrets = secrets  # the API key: servers echo it back in error bodies
         self.dialect, self.question, self.context = dialect, question, context
@@ -139,7 +144,8 @@ class AgentRun:
         ctx = self.context
         system = prompts.system_prompt(self.dialect, ctx.text, shown=len(ctx.tables),
                                        total=ctx.total_tables, expose_data=self.expose,
-                                       row_limit=self.row_limit, max_attempts=self.max_attempts)
+                                       row_limit=self.row_limit, max_attempts=self.max_attempts,
+                                       examples=self.examples)
         messages: list = [SystemMessage(system)]
         for turn in turns:  # answers hold row values: replayed only when data may be shared
             messages += [HumanMessage(turn.question),

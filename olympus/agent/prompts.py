@@ -63,15 +63,17 @@ def sqlglot_dialect(dialect: str) -> str:
 
 
 def system_prompt(dialect: str, schema_text: str, *, shown: int, total: int, expose_data: bool,
-                  row_limit: int, max_attempts: int) -> str:
-    """The system message: dialect rules, safety rules, how to answer, then the schema context."""
+                  row_limit: int, max_attempts: int, examples: str = "") -> str:
+    """The system message: dialect rules, safety rules, how to answer, then the schema context
+    (and verified examples like the question, when there are some)."""
     r = rules(dialect)
     body = schema_text.partition("\n")[2] if schema_text.startswith("-- ") else schema_text
     return SYSTEM.format(label=r.label, dialect=sqlglot_dialect(dialect),
                          quoting=r.quoting, dates=r.dates, limit=r.limit, row_limit=row_limit,
                          notes=r.notes or "Prefer explicit JOIN ... ON over implicit joins.",
                          attempts=max_attempts, data_note=DATA_ON if expose_data else DATA_OFF,
-                         shown=shown, total=total, schema=body.strip() or EMPTY_SCHEMA)
+                         shown=shown, total=total, schema=body.strip() or EMPTY_SCHEMA) + (
+        f"\n{examples.strip()}\n" if examples.strip() else "")
 
 
 def history_reply(sql: str | None, answer: str | None) -> str:

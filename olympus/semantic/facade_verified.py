@@ -181,12 +181,15 @@ class VerifiedMethods:
         return used_by(self, record, table, column)
 
 
-def _top_tables(index: Any, question: str, top: int = 8) -> tuple[str, ...]:
-    """The tables the schema index ranks best for the question (their qualified keys)."""
+def _top_tables(index: Any, question: str, top: int = 5, share: float = 0.6) -> tuple[str, ...]:
+    """The tables the schema index ranks clearly best for the question (their qualified keys)."""
     if index is None:
         return ()
     import numpy as np
 
     scores = index.scores(question)
-    best = [int(i) for i in np.argsort(-scores, kind="stable")[:top] if scores[i] > 0]
+    if not len(scores) or scores.max() <= 0:
+        return ()
+    floor = share * float(scores.max())
+    best = [int(i) for i in np.argsort(-scores, kind="stable")[:top] if scores[i] >= floor]
     return tuple(index.keys[i] for i in best)
