@@ -453,6 +453,7 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
     def ensure_demo(self, *, reset: bool = False) -> ConnectionRecord:
         """Build the demo file if missing (or on reset) and register it; touches nothing else."""
         from olympus.demo import build_demo
+        from olympus.notebooks.demo import ensure_demo_notebook
 
         self.principal.require("manage")
         path = str(self.settings.demo_path)
@@ -469,10 +470,12 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
                                             save_untested=True)
             self.store.set_flag(self.owner, DEMO_MARK.format(id=record.id))
             self.store.set_flag(self.owner, DEMO_OFFERED)
+            ensure_demo_notebook(self, record.name)  # the example notebook, once per space
             return record
         if self.demo_built:
             self.store.forget_schema(self.owner, existing.id)
             self.test_connection(existing.id)
+        ensure_demo_notebook(self, existing.name)
         return self.get(existing.id)
 
     def _demo_record(self, path: str) -> ConnectionRecord | None:
