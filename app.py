@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from olympus.ui import home, identity, resources
+from olympus.ui import home, identity, resources, tokens
 from olympus.ui.widgets import ICONS, PAGES, page_setup
 
 page_setup("Olympus", ":material/insights:", router=True)
@@ -24,5 +24,6 @@ if who.can("members"):  # admins: the space's audit trail
 navigation = st.navigation(pages)
 identity.exposure_warning(config)  # local mode reachable from other machines: say so, every page
 identity.sidebar(config, who)
+tokens.sidebar(resources.workspace(config))  # access tokens for the MCP server
 home.bootstrap(resources.workspace(config))  # first start on any page: create the demo
 navigation.run()
