@@ -26,4 +26,5 @@ identity.exposure_warning(config)  # local mode reachable from other machines: s
 identity.sidebar(config, who)
 tokens.sidebar(resources.workspace(config))  # access tokens for the MCP server
 home.bootstrap(resources.workspace(config))  # first start on any page: create the demo
+resources.health_monitor(config)  # background health checks of recently used connections
 navigation.run()

@@ -100,6 +100,9 @@ def pickers(ws: Workspace, records: list, agent_ok: bool, why: str) -> tuple[str
                                     disabled=not agent_ok) or "sql"
     if not agent_ok:
         st.caption(f"{ICONS['llm']} {why}")
+    from olympus.ui.health import warn_if_failing  # the last background check failed: say so
+
+    warn_if_failing(ws, name)
     return name, mode
 
 

@@ -7,8 +7,9 @@ import streamlit as st
 from olympus.connectors import connector_class
 from olympus.errors import ConfigError
 from olympus.read_only import RiskyCredentials
+from olympus.ops.health import latest
 from olympus.store import ConnectionRecord, NameTaken
-from olympus.ui import forms, functions, resources, state, widgets
+from olympus.ui import forms, functions, health, resources, state, widgets
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -51,6 +52,7 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
             st.caption(f"{widgets.type_label(record.type)} · {target}")
         with middle:
             widgets.status_badge(record)
+            health.badge(latest(ws.store, [record.id]).get(record.id))
             tables = ("schema not read yet" if record.table_count is None
                       else f"{record.table_count:,} tables")
             st.caption(f"{tables} · last used {widgets.ago(record.last_used)}")

@@ -41,10 +41,27 @@ def render() -> None:
     with right:
         st.subheader("Most active users", anchor=False)
         _bars(figures.users, "User", "Queries", "No users.")
+    _health(ws)
     st.subheader("Slowest queries", anchor=False)
     st.dataframe([{"ms": round(q.elapsed_ms, 1), "Connection": q.connection, "User": q.user,
                    "Rows": q.rows, "When (UTC)": q.at.strftime("%Y-%m-%d %H:%M"), "SQL": q.sql}
                   for q in figures.slowest], hide_index=True, width="stretch")
+
+
+def _health(ws) -> None:
+    """The latest background check of each connection (used in the last 15 minutes)."""
+    checks = ws.health()
+    st.subheader("Connection health", anchor=False)
+    if not checks:
+        st.caption("No connection was checked yet: checks run every minute for connections "
+                   "used in the last 15 minutes.")
+        return
+    st.dataframe([{"Connection": name, "Status": "ok" if c.ok else "failing",
+                   "Latency ms": None if c.latency_ms is None else round(c.latency_ms, 1),
+                   "Failures in a row": c.failures,
+                   "Checked (UTC)": c.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
+                   "Error": c.error} for name, c in sorted(checks.items())],
+                 hide_index=True, width="stretch")
 
 
 def _headline(f) -> None:

@@ -98,6 +98,19 @@ class CachedConnectors:
 CONNECTORS = CachedConnectors()
 
 
+@st.cache_resource(show_spinner=False, on_release=lambda monitor: monitor.stop())
+def _health_monitor(store_url: str, home: str, _store: Store):
+    from olympus.ops.health import Monitor
+
+    return Monitor(_store)
+
+
+def health_monitor(config: Settings) -> None:
+    """Start the connection health checks once per process (every minute, for connections used
+    in the last 15 minutes; replicas share the work through the store)."""
+    _health_monitor(config.store_url, str(config.home), store(config))
+
+
 @st.cache_resource(show_spinner=False)
 def _shared(store_url: str, home: str, keys_digest: str, _store: Store, _settings: Settings) -> Shared:
     """Rate limits and schema/index caches that outlive a rerun (their keys hold the owner)."""
