@@ -72,7 +72,8 @@ def resolve_values(notebook: Notebook, values: Mapping[str, Any] | None) -> dict
 
 def compile_at(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, Any]):
     """The cell's runnable statement: compile.Compiled(sql, params, connection, upstream, local)."""
-    compile_cell, _ = _compiler()
+    from olympus.notebooks.compile import compile_cell
+
     cell = notebook.cells[index]
     if not cell.connection:
         raise ConfigError(f"Cell {cell.name!r} has no connection.", title="No connection",
@@ -90,48 +91,18 @@ def fingerprint(compiled: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _compiler() -> tuple[Callable, Callable]:
-    """olympus.notebooks.compile (chaining, bound parameters), or plain cells until it lands."""
-    try:
-        from olympus.notebooks.compile import compile_cell, run_compiled
-    except ImportError:
-        return _plain_compile, _plain_run
-    return compile_cell, run_compiled
-
-
 def _parse(param: Any, raw: Any) -> Any:
-    try:
-        from olympus.notebooks.params import parse_value
-    except ImportError:
-        return raw
+    from olympus.notebooks.params import parse_value
+
     return parse_value(param, raw)
-
-
-@dataclass(frozen=True)
-class _Plain:
-    sql: str
-    params: Any
-    connection: str
-    upstream: tuple = ()
-    local: bool = False
-
-
-def _plain_compile(cells, index, values, *, dialect_of, local=False) -> _Plain:
-    cell = cells[index]
-    if "{{" in cell.sql:
-        raise ConfigError("Chained cells and parameters need olympus.notebooks.compile.")
-    return _Plain(cell.sql, None, cell.connection)
-
-
-def _plain_run(ws, compiled, *, limit=None, handle=None, source="notebook"):
-    return ws.run_sql(compiled.connection, compiled.sql, limit=limit, handle=handle,
-                      source=source)
 
 
 def run_compiled_result(ws: "Workspace", compiled: Any, *, limit: int | None = None,
                         handle: "QueryHandle | None" = None) -> "QueryResult":
     """A compiled cell through the guarded path (Workspace.run_sql underneath)."""
-    return _compiler()[1](ws, compiled, limit=limit, handle=handle, source="notebook")
+    from olympus.notebooks.compile import run_compiled
+
+    return run_compiled(ws, compiled, limit=limit, handle=handle, source="notebook")
 
 
 # ---- running -------------------------------------------------------------------------------------
