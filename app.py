@@ -21,6 +21,8 @@ if who.can("members"):  # admins: the space's audit trail
     pages.append(st.Page("pages/5_Activity.py", title="Activity", icon=ICONS["history"]))
     pages.append(st.Page("pages/7_Performance.py", title="Performance",
                          icon=ICONS["performance"]))
+if who.can("manage"):  # admins: review verified queries (stale ones after a schema change)
+    pages.append(st.Page(PAGES["verified"], title="Verified queries", icon=ICONS["verified"]))
 navigation = st.navigation(pages)
 identity.exposure_warning(config)  # local mode reachable from other machines: say so, every page
 identity.sidebar(config, who)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from olympus.ui import results, running, state, widgets
+from olympus.ui import results, running, state, verified, widgets
 from olympus.ui.running import Job
 from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown
 from olympus.ui.state import Entry
@@ -97,6 +97,7 @@ def answer(ws: Workspace, entry: Entry) -> None:
                             connection=entry.connection)
     else:
         st.caption("This older result was dropped to save memory; run it again to see it.")
+    verified.result_extras(ws, entry)  # lineage line, Save as verified, Explain
     follow_up_buttons(ws, entry)
     edit_and_rerun(ws, entry)
 

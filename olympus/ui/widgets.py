@@ -24,11 +24,12 @@ ICONS = {
     "download": ":material/download:", "sql": ":material/code:", "llm": ":material/smart_toy:",
     "history": ":material/history:", "key": ":material/key:", "link": ":material/link:",
     "members": ":material/group:",
+    "verified": ":material/verified:",
     "performance": ":material/speed:",
 }
 PAGES = {"connections": "pages/1_Connections.py",
          "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py",
-         "members": "pages/4_Members.py"}
+         "members": "pages/4_Members.py", "verified": "pages/9_Verified.py"}
 
 
 def page_setup(title: str, icon: str, *, router: bool = False) -> None:
