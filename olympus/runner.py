@@ -7,7 +7,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping
 
 from olympus.connectors.base import Connector
 from olympus.errors import QueryCancelled, RateLimited
@@ -168,9 +168,14 @@ def cancelled_error(sql: str | None = None) -> QueryCancelled:
 
 def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW_LIMIT,
               timeout_s: float | None = None, limiter: RateLimiter | None = DEFAULT_LIMITER,
-              key: Hashable | None = None, handle: QueryHandle | None = None) -> QueryResult:
+              key: Hashable | None = None, handle: QueryHandle | None = None,
+              params: Mapping[str, Any] | None = None) -> QueryResult:
     """Check, then run in the connector's read-only session; limit=None lifts the row limit;
     `handle` lets another thread cancel it on the server (QueryCancelled)."""
+    bound = None
+    if params is not None:  # `{{name}}` -> the driver's placeholder; the guard sees that text
+        sql, bound = connector.bind_sql(sql, params)
+        bound = bound or None  # no marker used: the ordinary path
     clean = check_sql(sql, connector.dialect, policy=connector.policy())
     if handle is not None:
         handle.check(clean)
@@ -179,7 +184,8 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
     timeout = timeout_s if timeout_s is not None else connector.statement_timeout_s
     connector.prepare(limit=limit)  # driver and pandas imports are not the query's time
     start = time.perf_counter()
-    fetched = connector.fetch(clean, limit=limit, timeout_s=timeout, handle=handle)
+    fetched = connector.fetch(clean, limit=limit, timeout_s=timeout, handle=handle,
+                              **({} if bound is None else {"params": bound}))
     elapsed = (time.perf_counter() - start) * 1000
     return QueryResult(columns=tuple(fetched.table.column_names),
                        types=tuple(str(t) for t in fetched.table.schema.types),

@@ -341,10 +341,12 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
     # ---- SQL ----------------------------------------------------------------------------------
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
                 question: str | None = None, handle: "QueryHandle | None" = None,
-                source: str | None = None) -> "QueryResult":
+                source: str | None = None,
+                params: Mapping[str, Any] | None = None) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
         and the audit log. `handle.cancel()` from another thread stops it on the server.
-        `source` (sql | ask | notebook | schedule | mcp | cli) is recorded in the query log."""
+        `source` (sql | ask | notebook | schedule | mcp | cli) is recorded in the query log.
+        `params`: values for `{{name}}` markers, bound by the driver (never pasted in the SQL)."""
         facts = {"user": self.principal.user, "source": source or ("ask" if question else "sql")}
         started = time.perf_counter()
         try:
@@ -358,7 +360,8 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
         try:
             try:
                 self._require_clean(record)
-                result = self._run(connector, record, sql, limit=limit, handle=handle)
+                result = self._run(connector, record, sql, limit=limit, handle=handle,
+                                   params=params)
             except Exception as exc:
                 if not closed_under_us(exc) or (handle is not None and handle.cancelled):
                     raise
@@ -366,7 +369,7 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
                 log.info("Connection %r was closed during a query; retrying once", record.name)
                 connector = self.connector(record.id)
                 result = self._run(connector, record, sql, limit=limit, limited=False,
-                                   handle=handle)
+                                   handle=handle, params=params)
         except Exception as exc:
             error = exc if isinstance(exc, OlympusError) else map_error(
                 exc, sql=sql, secrets=connector.secrets)
@@ -397,15 +400,15 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
         return result
 
     def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
-             limit: int | None, limited: bool = True,
-             handle: "QueryHandle | None" = None) -> "QueryResult":
+             limit: int | None, limited: bool = True, handle: "QueryHandle | None" = None,
+             params: Mapping[str, Any] | None = None) -> "QueryResult":
         from olympus.runner import run_query
 
         return run_query(connector, sql,
                          limit=None if limit == ALL_ROWS else limit or self.settings.row_limit,
                          timeout_s=self.settings.statement_timeout_s,
                          limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
-                         if limited else None, key=record.id, handle=handle)
+                         if limited else None, key=record.id, handle=handle, params=params)
 
     def _add_hint(self, error: OlympusError, record: ConnectionRecord) -> None:
         """An unknown table or column: suggest close names from the cached catalog."""

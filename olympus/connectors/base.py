@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # heavy imports stay lazy
     import pyarrow as pa
     from sqlalchemy.engine import Connection, Engine
 
+    from olympus.connectors.plans import Plan, PlanReader
+
 DEFAULT_MAX_RESULT_BYTES = 128 * 1024 ** 2
 Progress = Callable[[str, float], None]
 Keep = Callable[[str], bool]  # schema filter a catalog reader may apply early (BigQuery datasets)
@@ -105,6 +107,17 @@ class Connector:
     # Least-privilege read-only role for this database, shown when test() finds risky privileges
     read_only_role_recipe: ClassVar[str] = ""
     privileges_in_session: ClassVar[bool] = True  # False: privileges() needs no cursor
+    # How a bound parameter (`{{name}}`) is spelled in the statement the guard checks and the
+    # driver receives: "qmark" (`?` per use) or "dollar" (`$1`, PostgreSQL's own). The value
+    # travels beside the statement (run_bound), never inside its text.
+    param_style: ClassVar[str] = "qmark"
+    # The cost preview: EXPLAIN without ANALYZE ({sql} is the guarded query) and its reader
+    # (olympus.connectors.plans); None: this engine gives no plan before running.
+    explain_sql: ClassVar[str | None] = None
+    plan_reader: ClassVar["PlanReader | None"] = None
+    price_per_tib_usd: ClassVar[float | None] = None  # list price of a scanned TiB, where billed
+    # (table, column) rows: each index's leading column, for the hints (None: unknown)
+    indexes_sql: ClassVar[str | None] = None
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, pool_size: int = 2,
                  max_overflow: int = 8, connect_timeout: int = 5,
@@ -355,22 +368,93 @@ class Connector:
 
     # ---- read-only execution ----------------------------------------------------------------
     def fetch(self, sql: str, *, limit: int | None, timeout_s: float,
-              handle: Any = None) -> Fetched:
+              handle: Any = None, params: list | None = None) -> Fetched:
         """Run already-guarded SQL in a read-only, time-limited session; rows as Arrow. With a
-        runner.QueryHandle, cancel() stops the statement on the server (QueryCancelled)."""
+        runner.QueryHandle, cancel() stops the statement on the server (QueryCancelled).
+        `params`: values for the statement's placeholders (bind_sql), bound by the driver."""
+        purpose = self.query_purpose(sql, limit) if params is None else self.bound_purpose
         try:
-            with self.session(timeout_s, sql=sql, purpose=self.query_purpose(sql, limit)) \
-                    as cursor:
+            with self.session(timeout_s, sql=sql, purpose=purpose) as cursor:
                 if handle is None:
-                    return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+                    return self._dispatch(cursor, sql, params, limit, timeout_s)
                 with handle.running(self.canceller(cursor)):
-                    fetched = self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+                    fetched = self._dispatch(cursor, sql, params, limit, timeout_s)
         except Exception:
             if handle is not None and handle.cancelled:  # whatever the driver said about it
                 handle.check(sql)
             raise
         handle.check(sql)  # stopped too late to fail: the result is still not wanted
         return fetched
+
+    def estimate(self, sql: str, *, timeout_s: float) -> "Plan":
+        """What the planner expects of a query, before it runs: EXPLAIN (never ANALYZE) through
+        the same guard and read-only session as the query itself."""
+        from olympus.connectors.plans import Plan, with_tables
+        from olympus.runner import run_query
+
+        if self.explain_sql is None or self.plan_reader is None:
+            return Plan()
+        result = run_query(self, self.explain_sql.format(sql=sql), limit=10_000,
+                           timeout_s=timeout_s, limiter=None)
+        table = result.arrow
+        rows = list(zip(*(c.to_pylist() for c in table.columns))) if table is not None else \
+            [tuple(r) for r in result.df.itertuples(index=False)]
+        return with_tables(type(self).plan_reader(rows), sql, self.dialect)
+
+    def _dispatch(self, cursor: Any, sql: str, params: list | None, limit: int | None,
+                  timeout_s: float) -> Fetched:
+        if params is None:
+            return self.run(cursor, sql, limit=limit, timeout_s=timeout_s)
+        return self.run_bound(cursor, sql, params, limit=limit, timeout_s=timeout_s)
+
+    # ---- bound parameters ---------------------------------------------------------------------
+    bound_purpose: ClassVar[str] = "query"  # the session a statement with parameters runs in
+
+    @classmethod
+    def bind_sql(cls, sql: str, values: Mapping[str, Any]) -> tuple[str, list]:
+        """`{{name}}` markers -> this driver's placeholders (param_style), and the values in
+        placeholder order; markers inside string literals and comments stay text."""
+        from olympus.notebooks.params import bind_markers
+
+        return bind_markers(sql, values, dialect=cls.dialect, style=cls.param_style)
+
+    def run_bound(self, cursor: Any, sql: str, params: list, *, limit: int | None,
+                  timeout_s: float) -> Fetched:
+        """run() with bound parameters (hook: drivers with their own result path)."""
+        self.bind(cursor, sql, params, timeout_s)
+        return self.read(cursor, limit)
+
+    def bind(self, cursor: Any, sql: str, params: list, timeout_s: float) -> None:
+        """execute() with the values handed to the driver's own parameter binding."""
+        cursor.execute(sql, self.driver_values(params))
+
+    def driver_values(self, params: list) -> list:
+        """Values as this driver binds them (hook: SQLite has no date type)."""
+        return list(params)
+
+    def indexed_columns(self, *, timeout_s: float) -> dict[str, frozenset[str]]:
+        """table (lower case) -> the columns an index starts with; {} where unknown. Kept for a
+        minute: the preview asks before every query."""
+        if self.indexes_sql is None:
+            return {}
+        import time
+
+        seen = getattr(self, "_indexes_seen", None)
+        if seen is not None and time.monotonic() - seen[0] < 60:
+            return seen[1]
+        with self.session(timeout_s, purpose="meta") as cursor:
+            cursor.execute(self.indexes_sql)
+            rows = cursor.fetchall()
+        out: dict[str, set[str]] = {}
+        for table, column in rows:
+            out.setdefault(str(table).lower(), set()).add(str(column).lower())
+        found = {t: frozenset(c) for t, c in out.items()}
+        self._indexes_seen = (time.monotonic(), found)
+        return found
+
+    def partition_columns(self, tables: Iterable[str], *, timeout_s: float) -> dict[str, str]:
+        """table -> the column it is partitioned on, where scanning all partitions costs."""
+        return {}
 
     def canceller(self, cursor: Any) -> Callable[[], None] | None:
         """How another thread stops the statement running on this session's cursor (hook:

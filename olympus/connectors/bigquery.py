@@ -53,6 +53,7 @@ class BigQuery(Connector):
     label = "Google BigQuery"
     icon = ":material/cloud:"
     dialect = "bigquery"
+    price_per_tib_usd = 6.25  # on-demand list price per TiB scanned (US multi-region, 2025)
     driver_modules = ("google.cloud.bigquery",)
     fence_names = ("googlesql",)
     version_query = ""  # BigQuery has no version; server_info() says "BigQuery"
@@ -285,13 +286,14 @@ class BigQuery(Connector):
         return [tuple(r.values()) for r in job.result(timeout=self.statement_timeout_s)]
 
     # ---- read-only execution ----------------------------------------------------------------
-    def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    def run(self, cursor, sql: str, *, limit: int | None, timeout_s: float,
+            params: list | None = None) -> Fetched:
         """Dry run (must be a SELECT, within the bytes cap), then the job, limit + 1 rows."""
-        self.dry_run(sql, timeout_s)
+        self.dry_run(sql, timeout_s, params=params)
         job = self.client().query(
             sql, job_config=self._config(
                 maximum_bytes_billed=self.params["maximum_bytes_billed"],
-                job_timeout_ms=int(timeout_s * 1000)),
+                job_timeout_ms=int(timeout_s * 1000), **_bound(params)),
             retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
         cursor.job = job
         try:
@@ -326,9 +328,49 @@ class BigQuery(Connector):
                 _cancel(cursor.job)
         return cancel
 
-    def dry_run(self, sql: str, timeout_s: float) -> None:
+    def estimate(self, sql: str, *, timeout_s: float) -> "Plan":
+        """The bytes a query would bill, from BigQuery's own dry run (nothing runs, nothing billed)."""
+        from olympus.connectors.plans import Plan
+        from olympus.guard import check_sql
+
+        clean = check_sql(sql, self.dialect, policy=self.policy())
+        try:
+            job = self.client().query(clean, job_config=self._config(dry_run=True,
+                                                                     use_query_cache=False),
+                                      retry=self._retry(timeout_s), timeout=timeout_s,
+                                      job_retry=None)
+        except Exception as exc:
+            raise self.map_error(exc, clean) from None
+        return Plan(bytes=int(job.total_bytes_processed or 0))
+
+    def partition_columns(self, tables, *, timeout_s: float) -> dict[str, str]:
+        """Each partitioned table's partitioning column (_PARTITIONTIME for ingestion time)."""
+        out: dict[str, str] = {}
+        for name in tables:
+            parts = [p for p in str(name).split(".") if p]
+            if len(parts) == 1 and self.params.get("dataset"):
+                parts = [self.params["dataset"], *parts]
+            if len(parts) == 2:
+                parts = [self.params["project"], *parts]
+            try:
+                table = self.client().get_table(".".join(parts), timeout=timeout_s)
+            except Exception:  # unknown here: the query's own error will say more
+                continue
+            if table.time_partitioning is not None:
+                out[parts[-1].lower()] = table.time_partitioning.field or "_PARTITIONTIME"
+            elif table.range_partitioning is not None:
+                out[parts[-1].lower()] = table.range_partitioning.field
+        return out
+
+    def run_bound(self, cursor, sql: str, params: list, *, limit: int | None,
+                  timeout_s: float) -> Fetched:
+        """`?` placeholders as BigQuery's positional query parameters (typed, server-side)."""
+        return self.run(cursor, sql, limit=limit, timeout_s=timeout_s, params=params)
+
+    def dry_run(self, sql: str, timeout_s: float, *, params: list | None = None) -> None:
         """BigQuery's own parse: anything but a SELECT, or too many bytes, stops here."""
-        job = self.client().query(sql, job_config=self._config(dry_run=True, use_query_cache=False),
+        job = self.client().query(sql, job_config=self._config(dry_run=True, use_query_cache=False,
+                                                               **_bound(params)),
                                   retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
         kind = job.statement_type or "unknown"
         if kind != "SELECT":
@@ -381,6 +423,26 @@ class _Jobs:
 
     def close(self) -> None:
         """Nothing is held open between jobs."""
+
+
+def _bound(params: list | None) -> dict:
+    """QueryJobConfig's query_parameters for positional `?` values (none: no key at all)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from google.cloud.bigquery import ScalarQueryParameter
+
+    if params is None:
+        return {}
+    types = ((bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (Decimal, "NUMERIC"),
+             (dt.datetime, "DATETIME"), (dt.date, "DATE"), (bytes, "BYTES"))
+    out = []
+    for value in params:
+        kind = next((name for cls, name in types if isinstance(value, cls)), "STRING")
+        if kind == "DATETIME" and value.tzinfo is not None:
+            kind = "TIMESTAMP"
+        out.append(ScalarQueryParameter(None, kind, value if kind != "STRING" else str(value)))
+    return {"query_parameters": out}
 
 
 def _cancel(job) -> None:

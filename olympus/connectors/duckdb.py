@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from olympus.connectors import plans
 from olympus.connectors.arrow import collect
 from olympus.connectors.base import Fetched, Keep, Progress, Undo
 from olympus.connectors.files import FileConnector
@@ -69,6 +70,8 @@ class DuckDB(FileConnector):
     label = "DuckDB"
     icon = ":material/deployed_code:"
     dialect = "duckdb"
+    explain_sql = "EXPLAIN (FORMAT JSON) {sql}"
+    plan_reader = plans.duckdb_json
     driver_modules = ("duckdb",)
     capabilities = Capabilities(passwords=False)
     # `FROM 'data.csv'` reads a file: quoted table names that look like paths are refused

@@ -96,6 +96,11 @@ class FileConnector(Connector):
             return cursor.fetch(sql, limit=limit, timeout_s=timeout_s)
         return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
 
+    def run_bound(self, cursor, sql: str, params: list, *, limit: int | None, timeout_s: float):
+        if isinstance(cursor, RemoteCursor):  # the values cross the pipe beside the statement
+            return cursor.fetch(sql, limit=limit, timeout_s=timeout_s, params=params)
+        return super().run_bound(cursor, sql, params, limit=limit, timeout_s=timeout_s)
+
     def dispose(self) -> None:
         super().dispose()
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from olympus.connectors import plans
 from olympus.connectors.base import Connector, Field, Keep, Progress, Undo
 from olympus.connectors import privileges as grants
 from olympus.connectors.traits import (FILES, LOCKS, RUNS_TEXT, SEQUENCES, SLEEPS, AgentRules,
@@ -79,6 +80,10 @@ class MySQL(Connector):
     label = "MySQL / MariaDB"
     icon = ":material/storage:"
     dialect = "mysql"
+    explain_sql = "EXPLAIN {sql}"
+    plan_reader = plans.mysql_table
+    indexes_sql = ("SELECT table_name, column_name FROM information_schema.statistics "
+                   "WHERE table_schema = DATABASE() AND seq_in_index = 1")
     driver_modules = ("pymysql",)
     fence_names = ("mariadb",)
     default_port = 3306
@@ -214,14 +219,18 @@ class MySQL(Connector):
                             sql=sql)
         cursor.execute(sql)
 
-    def run(self, cursor: Any, sql: str, *, limit: int | None, timeout_s: float) -> Fetched:
+    def run(self, cursor: Any, sql: str, *, limit: int | None, timeout_s: float,
+            params: list | None = None) -> Fetched:
         """Rows stream from the server (PyMySQL's default cursor would hold the whole result
         before the byte cap could act); a result cut short is stopped on the server."""
         import pymysql.cursors
 
         stream = cursor.connection.cursor(pymysql.cursors.SSCursor)
         try:
-            self.execute(stream, sql, timeout_s)
+            if params is None:
+                self.execute(stream, sql, timeout_s)
+            else:
+                self.bind(stream, sql, params, timeout_s)
             fetched = self.read(stream, limit)
             if fetched.truncated:
                 self._kill_query(stream.connection.thread_id())
@@ -231,6 +240,22 @@ class MySQL(Connector):
                 stream.close()  # reads what is left: nothing much once the query is killed
             except Exception:  # the killed query's error packet
                 pass
+
+    def run_bound(self, cursor: Any, sql: str, params: list, *, limit: int | None,
+                  timeout_s: float) -> Fetched:
+        return self.run(cursor, sql, limit=limit, timeout_s=timeout_s, params=params)
+
+    def bind(self, cursor: Any, sql: str, params: list, timeout_s: float) -> None:
+        """PyMySQL spells the guard's `?` as `%s` (a literal % as %%) and escapes each value
+        with the connection's own rules (NO_BACKSLASH_ESCAPES included): it has no
+        server-side prepared statements, so the values are escaped, never formatted by us."""
+        from olympus.notebooks.params import pyformat
+
+        if _EXECUTABLE_COMMENT.search(sql):
+            raise UnsafeSQL("Executable comments (/*! ... */, /*M! ... */, /*+ ... */) are not "
+                            "allowed: MySQL runs their contents, which cannot be checked.",
+                            sql=sql)
+        cursor.execute(pyformat(sql, self.dialect), tuple(self.driver_values(params)))
 
     def canceller(self, cursor: Any):
         """KILL QUERY on this session's thread, from another connection."""

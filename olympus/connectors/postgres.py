@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from olympus.connectors import plans
 from olympus.connectors import pg_arrow, pg_rows
 from olympus.connectors import privileges as grants
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
@@ -109,8 +110,18 @@ class Postgres(Connector):
     label = "PostgreSQL / Supabase"
     icon = ":material/database:"
     dialect = "postgres"
+    explain_sql = "EXPLAIN (FORMAT JSON) {sql}"
+    plan_reader = plans.postgres_json
+    indexes_sql = ("SELECT c.relname, a.attname FROM pg_catalog.pg_index i "
+                   "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+                   "AND a.attnum = i.indkey[0] "
+                   "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                   "AND n.nspname NOT LIKE 'pg_toast%'")
     driver_modules = ("psycopg",)  # ADBC only for big reads (prepare imports it then)
     fence_names = ("postgresql", "psql", "pgsql", "plpgsql")
+    param_style = "dollar"  # $1, $2: bound server-side (extended protocol), like the guard sees
     default_port = 5432
     sql_policy = SQLPolicy(DENIED_FUNCTIONS, allowed_functions=VOLATILE_ALLOWED,
                            read_statements=frozenset({"Values"}),
@@ -282,6 +293,19 @@ class Postgres(Connector):
             return super().run(cursor, sql, limit=limit, timeout_s=timeout_s)
         return pg_rows.run(cursor, sql, limit=limit, max_bytes=self.max_result_bytes,
                            describe=self.describe_type)
+
+    def run_bound(self, cursor, sql: str, params: list, *, limit: int | None,
+                  timeout_s: float) -> Fetched:
+        """psycopg's RawCursor takes PostgreSQL's own $1 placeholders as they are (no %s
+        rewriting); the values go out as bind parameters of one prepared statement."""
+        from psycopg import RawCursor
+
+        raw = RawCursor(cursor.connection)
+        try:
+            raw.execute(sql, self.driver_values(params), prepare=True)
+            return self.read(raw, limit)
+        finally:
+            raw.close()
 
     def canceller(self, cursor):
         return pg_rows.canceller(cursor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from olympus.connectors import plans
 from olympus.connectors.base import Keep, Progress
 from olympus.connectors import privileges as grants
 from olympus.connectors.postgres import Postgres
@@ -62,6 +63,9 @@ class Redshift(Postgres):
     label = "Amazon Redshift"
     icon = ":material/warehouse:"
     dialect = "redshift"
+    explain_sql = "EXPLAIN {sql}"  # Redshift has no FORMAT JSON: its text plan
+    plan_reader = plans.postgres_text
+    indexes_sql = None  # Redshift has no indexes (sort and distribution keys instead)
     fence_names = ()
     functions_sql = FUNCTIONS_SQL
     agent_rules = AgentRules(

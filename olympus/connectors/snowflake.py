@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from olympus.connectors import plans
 from olympus.connectors.arrow import collect, rows_to_arrow
 from olympus.connectors.base import Connector, Fetched, Field, Keep, Progress
 from olympus.connectors.functions import rows_to_learned
@@ -46,6 +47,8 @@ class Snowflake(Connector):
     label = "Snowflake"
     icon = ":material/ac_unit:"
     dialect = "snowflake"
+    explain_sql = "EXPLAIN USING JSON {sql}"
+    plan_reader = plans.snowflake_json
     driver_modules = ("snowflake.connector",)
     version_query = "SELECT CURRENT_VERSION()"
     database_query = "SELECT CURRENT_DATABASE()"
@@ -246,6 +249,15 @@ class Snowflake(Connector):
         seconds = max(1, math.ceil(timeout_s))
         cursor.execute(sql, num_statements=1, timeout=seconds, _statement_params={
             "STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG})
+
+    def bind(self, cursor, sql: str, params: list, timeout_s: float) -> None:
+        """As execute(), with the values sent as server-side bindings: qmark for this call only
+        (the connection's pyformat default would paste escaped values into the text)."""
+        seconds = max(1, math.ceil(timeout_s))
+        cursor.execute(sql, self.driver_values(params), num_statements=1, timeout=seconds,
+                       _force_qmark_paramstyle=True,
+                       _statement_params={"STATEMENT_TIMEOUT_IN_SECONDS": seconds,
+                                          "QUERY_TAG": QUERY_TAG})
 
     def canceller(self, cursor):
         """Abort the running query (by id once Snowflake gave one, else the session's)."""

@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from olympus.connectors import plans
 from olympus.connectors.base import Keep, Progress, Undo
 from olympus.connectors.files import FileConnector
 from olympus.connectors.worker import RemoteCursor
@@ -43,6 +44,8 @@ class SQLite(FileConnector):
     label = "SQLite"
     icon = ":material/description:"
     dialect = "sqlite"
+    explain_sql = "EXPLAIN QUERY PLAN {sql}"
+    plan_reader = plans.sqlite_query_plan
     version_query = "SELECT 'SQLite ' || sqlite_version()"
     # no COMMENT ON, no statistics unless ANALYZE ran (then small files get exact counts)
     capabilities = Capabilities(table_comments=False, column_comments=False, passwords=False)
@@ -132,6 +135,12 @@ class SQLite(FileConnector):
 
     def interrupt(self, cursor):
         return cursor.connection.interrupt
+
+    def driver_values(self, params: list) -> list:
+        """SQLite has no date type: a date binds as ISO text, the way dates are stored."""
+        from datetime import date
+
+        return [v.isoformat() if isinstance(v, date) else v for v in params]
 
     def begin_readonly(self, cursor, timeout_s: float) -> Undo:
         """query_only refuses writes; a progress-handler deadline stands in for a timeout."""

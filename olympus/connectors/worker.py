@@ -75,12 +75,14 @@ class Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float):
+    def fetch(self, sql: str, *, limit: int | None, timeout_s: float,
+              params: list | None = None):
         """Run `connector.fetch` in the child; Fetched back, or its mapped error raised here."""
         from olympus.connectors.base import Fetched
 
         try:
-            _send(self.proc.stdin, {"sql": sql, "limit": limit, "timeout_s": timeout_s})
+            _send(self.proc.stdin, {"sql": sql, "limit": limit, "timeout_s": timeout_s,
+                                    "params": params})
         except OSError:  # the child is gone: read its exit below
             pass
         meta, body = self._reply(time.monotonic() + timeout_s + GRACE_S, timeout_s=timeout_s)
@@ -191,8 +193,9 @@ class RemoteCursor:
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
-    def fetch(self, sql: str, *, limit: int | None, timeout_s: float):
-        return self.worker.fetch(sql, limit=limit, timeout_s=timeout_s)
+    def fetch(self, sql: str, *, limit: int | None, timeout_s: float,
+              params: list | None = None):
+        return self.worker.fetch(sql, limit=limit, timeout_s=timeout_s, params=params)
 
     def close(self) -> None:
         pass
@@ -306,7 +309,7 @@ def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, A
 
     try:
         got = connector.fetch(request["sql"], limit=request["limit"],
-                              timeout_s=request["timeout_s"])
+                              timeout_s=request["timeout_s"], params=request.get("params"))
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, got.table.schema) as writer:
             writer.write_table(got.table)
