@@ -14,7 +14,8 @@ import re
 import streamlit as st
 
 from olympus.config import Settings
-from olympus.ui import agent_tables, ask_entries, editor, resources, running, state, widgets
+from olympus.ui import (agent_tables, ask_entries, editor, preview, resources, running, state,
+                        widgets)
 from olympus.ui.ask_entries import reopened, show_entry, sidebar_history
 from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
@@ -77,9 +78,11 @@ def render() -> None:
     prompt = st.chat_input(placeholder, key="ask:prompt")
     if prompt and submit(ws, name, prompt, ask_mode=mode == "ask") is None:
         st.rerun()  # not run: the notice shows under the editor
+    preview.confirm_box(ws, name, lambda sql: submit(ws, name, sql, ask_mode=False))
     job = state.get(owner, "job")
     if job is not None:
         settle(ws, job, slot)
+    preview.hints_box(ws, name)
     sidebar_history(owner)
 
 
@@ -127,6 +130,8 @@ def submit(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> running.Jo
                     resources.settings())[0] else
                 "Plain-English questions need an LLM; write it as SQL, or configure one.")))
         state.pop(owner, "job")
+        return None
+    elif preview.should_wait(ws, name, text):  # above the cost thresholds: ask first
         return None
     else:
         job = running.start_sql(ws, name, text)
