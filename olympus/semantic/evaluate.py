@@ -92,6 +92,7 @@ def run_eval(ws: "Workspace", connection: str, questions: Iterable[EvalQuestion]
 
     record = ws.get(connection)
     dialect = ws.connector_class(record.name).dialect
+    warm_up(ws, record.name)
     model = getattr(llm, "model_name", None) or ws.settings.openai_model
     chats: dict[str, list] = {}
     outcomes: list[EvalOutcome] = []
@@ -107,6 +108,15 @@ def run_eval(ws: "Workspace", connection: str, questions: Iterable[EvalQuestion]
         if on_outcome is not None:
             on_outcome(outcome)
     return EvalReport(record.name, model, tuple(outcomes))
+
+
+def warm_up(ws: "Workspace", name: str) -> None:
+    """Catalog and schema index read once before the clock runs, so the first question's latency
+    is the agent's, like the others' (and an unreachable database fails before any question)."""
+    from olympus.agent.context import SchemaIndex
+
+    snapshot = ws.schema(name)
+    ws.schema_index(name, snapshot, lambda: SchemaIndex.from_snapshot(snapshot))
 
 
 def one_question(ws: "Workspace", name: str, q: EvalQuestion, history: list, *, dialect: str,
