@@ -94,6 +94,21 @@ def test_used_by_shows_verified_and_recent_queries(ws, shop):
         "SELECT region FROM customers LIMIT 1"]
 
 
+def test_used_by_finds_saved_notebook_cells(ws, shop):
+    from olympus.notebooks.model import new_cell
+
+    ws.schema("shop")
+    cells = [new_cell("sql", name="big", connection="shop",
+                      sql="SELECT id, amount FROM orders WHERE amount > {{floor}}"),
+             new_cell("sql", name="names", connection="shop", sql="SELECT name FROM customers"),
+             new_cell("note", name="words", markdown="orders.amount is in USD")]
+    ws.create_notebook("Revenue", cells=cells)
+    uses = ws.used_by("shop", "main.orders", "amount").notebooks
+    assert [(u.notebook, u.cell) for u in uses] == [("Revenue", "big")]
+    assert [u.cell for u in ws.used_by("shop", "main.customers").notebooks] == ["names"]
+    assert ws.used_by("shop", "main.customers", "region").notebooks == ()
+
+
 @pytest.fixture()
 def pg_loans(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
