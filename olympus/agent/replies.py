@@ -18,7 +18,7 @@ MAX_FOLLOW_UPS, FOLLOW_UP_CHARS = 3, 160
 _FOLLOW = r"(?:suggested\s+|possible\s+)?follow[- ]?ups?(?:\s+questions?)?[*_]*"
 _FOLLOW_HEAD = re.compile(rf"^[ \t#*_>-]*{_FOLLOW}[ \t]*:?[ \t*_]*$|(?<=[.!?])[ \t]+{_FOLLOW}:[ \t*_]*",
                           re.IGNORECASE | re.MULTILINE)
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
+_BULLET = re.compile(r"^\s*(?:(?:[-*\u2022]|\d+[.)])\s+)+")
 SQL_WORDS = ("select", "with", "insert", "update", "delete", "merge", "drop", "create", "alter",
              "truncate", "grant", "revoke", "copy", "call", "exec", "set", "attach", "pragma")
 
