@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Callable
 
 EPILOG = """\
@@ -28,7 +29,35 @@ def add_parsers(commands) -> dict[str, Callable]:
     mcp.add_argument("--trusted-proxy", action="append", default=None, metavar="ADDRESS",
                      help="OLYMPUS_AUTH=proxy: an address or network the header is accepted "
                      "from (repeatable; default OLYMPUS_TRUSTED_PROXIES or loopback only)")
-    return {"mcp": cmd_mcp}
+    tokens = commands.add_parser("tokens", help="access tokens for the MCP server (as --user)")
+    sub = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = sub.add_parser("create", help="create a token; its secret is printed once")
+    create.add_argument("name", help="where it is used, e.g. 'Claude desktop'")
+    listing = sub.add_parser("list", help="my tokens (--all: every member's, admins only)")
+    listing.add_argument("--all", action="store_true")
+    revoke = sub.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id")
+    return {"mcp": cmd_mcp, "tokens": cmd_tokens}
+
+
+def cmd_tokens(args, ws) -> int:
+    """The same Workspace methods as the app's Access tokens section."""
+    if args.action == "create":
+        info, secret = ws.create_token(args.name)
+        print(secret)
+        print(f"Created token {info.name!r} ({info.id}) for {info.user} in space {info.space}. "
+              "This is the only time its secret is shown.", file=sys.stderr)
+        return 0
+    if args.action == "revoke":
+        info = ws.revoke_token(args.id)
+        print(f"Revoked token {info.name!r} ({info.prefix}…).")
+        return 0
+    for t in ws.access_tokens(everyone=args.all):
+        used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never"
+        state = "active" if t.active else "revoked"
+        print(f"{t.id}  {t.prefix}…  {t.user}  {state}  created "
+              f"{t.created_at.isoformat(timespec='seconds')}  last used {used}  {t.name}")
+    return 0
 
 
 def cmd_mcp(args, ws) -> int:

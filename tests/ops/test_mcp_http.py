@@ -190,3 +190,58 @@ def test_stdio_serves_the_operator_or_the_member_named_by_user(team):
     editor = run("--user", "ed@x.io", sql="select 40 + 2 as answer")
     assert not editor.is_error and editor.structured_content["rows"] == [[42]]
     assert json.loads(text(editor))["rows"] == [[42]]
+
+
+def test_proxy_header_defaults_to_the_one_streamlit_trusts(team, tmp_path):
+    """Without --trusted-header the server trusts what .streamlit/config.toml maps to email."""
+    folder = tmp_path / "deploy"
+    (folder / ".streamlit").mkdir(parents=True)
+    (folder / ".streamlit" / "config.toml").write_text(
+        '[server]\ntrustedUserHeaders = { "X-Auth-Request-Email" = "email" }\n')
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "olympus", "mcp", "--transport", "http",
+                             "--port", str(port)], cwd=folder, env=team["env"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, proc, tmp_path / "none.log")
+        url = f"http://127.0.0.1:{port}/mcp"
+        (ran,) = over_http(url, {"X-Auth-Request-Email": "ed@x.io"},
+                           ("run_sql", {"connection": "Demo", "sql": "select 3 as three"}))
+        assert not ran.is_error and ran.structured_content["rows"] == [[3]]
+        other = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                           headers={HEADER: "ed@x.io"})  # not the configured header
+        assert other.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_proxy_mode_without_a_trusted_header_refuses_to_start(team, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "olympus", "mcp", "--transport", "http",
+                           "--port", str(free_port())], cwd=tmp_path, env=team["env"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "no trusted e-mail header" in done.stderr and "--trusted-header" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_tokens_cli_creates_a_working_token_lists_and_revokes_it(team, tmp_path):
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "olympus", "--user", "ed@x.io", *args],
+                              cwd=REPO, env=team["env"], capture_output=True, text=True,
+                              timeout=120)
+
+    made = cli("tokens", "create", "laptop")
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    from olympus.ops.tokens import resolve
+
+    assert resolve(team["store"], team["settings"], secret) == Principal("ed@x.io", SPACE,
+                                                                         "editor")
+    listed = cli("tokens", "list")
+    assert "laptop" in listed.stdout and secret not in listed.stdout
+    token_id = next(line.split()[0] for line in listed.stdout.splitlines() if "laptop" in line)
+    assert cli("tokens", "revoke", token_id).returncode == 0
+    assert "revoked" in cli("tokens", "list").stdout.split("laptop")[0].splitlines()[-1]
+    refused = cli("tokens", "list", "--all")
+    assert refused.returncode == 1 and "Not allowed" in refused.stderr
