@@ -41,6 +41,9 @@ def add_parsers(commands) -> dict[str, Callable]:
 def _param_flag(parser) -> None:
     parser.add_argument("--param", action="append", default=[], metavar="K=V",
                         help="a parameter value (repeatable)")
+    parser.add_argument("--local", action="store_true",
+                        help="let a cell read cells of other connections: their results are "
+                             "fetched and joined on local DuckDB")
 
 
 def cmd_notebook(args, ws) -> int:

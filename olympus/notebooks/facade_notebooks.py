@@ -92,16 +92,20 @@ class NotebookMethods:
 
     # ---- running --------------------------------------------------------------------------------
     def run_cell(self, name: str, cell: str, values: Values = None, *,
-                 handle: "QueryHandle | None" = None, limit: int | None = None) -> "CellRun":
+                 handle: "QueryHandle | None" = None, limit: int | None = None,
+                 local: bool = False) -> "CellRun":
         """Run one cell (its upstream cells compiled in as CTEs) with parameter values; a
-        question cell without SQL asks the agent and keeps the SQL on the cell."""
+        question cell without SQL asks the agent and keeps the SQL on the cell. local=True:
+        cells of other connections are fetched and joined on local DuckDB."""
         from olympus.notebooks.run import run_one
 
         self.principal.require("query")
-        return run_one(self, self.notebook(name), cell, values, handle=handle, limit=limit)
+        return run_one(self, self.notebook(name), cell, values, handle=handle, limit=limit,
+                       local=local)
 
     def run_all(self, name: str, values: Values = None, *, progress: Progress = None,
-                handle: "QueryHandle | None" = None, limit: int | None = None) -> "NotebookRun":
+                handle: "QueryHandle | None" = None, limit: int | None = None,
+                local: bool = False) -> "NotebookRun":
         """Run every cell in order (progress(i, n, cell) before each); handle.cancel() stops
         the running statement and the rest. Makes a version (reason run_all)."""
         from olympus.notebooks.run import run_every
@@ -109,7 +113,8 @@ class NotebookMethods:
         self.principal.require("query")
         self.principal.require("save")
         notebook = self.notebook(name)
-        done = run_every(self, notebook, values, progress=progress, handle=handle, limit=limit)
+        done = run_every(self, notebook, values, progress=progress, handle=handle, limit=limit,
+                         local=local)
         saved = self.notebook_store.save(self.owner, done.notebook, self.principal.user,
                                          reason="run_all")
         return replace(done, notebook=saved)
@@ -127,7 +132,7 @@ class NotebookMethods:
 
     # ---- export ---------------------------------------------------------------------------------
     def export_notebook(self, name: str, to: str, *, values: Values = None,
-                        run: bool | None = None) -> "Export":
+                        run: bool | None = None, local: bool = False) -> "Export":
         """A .sql, .html or .ipynb file of the notebook. With run (default: when this user may
         run queries) the results are included: tables and charts."""
         self.principal.require("view")
@@ -139,7 +144,7 @@ class NotebookMethods:
             from olympus.notebooks.run import run_every
 
             self.principal.require("query")
-            results = run_every(self, notebook, values, record=False).cells
+            results = run_every(self, notebook, values, record=False, local=local).cells
         from olympus.notebooks.export import export
 
         return export(notebook, to, results=results, values=values)

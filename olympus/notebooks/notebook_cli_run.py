@@ -65,7 +65,8 @@ def run(args, ws) -> int:
         if cell.kind != "note":
             print(f"[{i + 1}/{n}] {cell.name}", file=sys.stderr)
 
-    done = ws.run_all(args.name, parse_params(args.param), progress=progress, limit=args.limit)
+    done = ws.run_all(args.name, parse_params(args.param), progress=progress, limit=args.limit,
+                      local=args.local)
     if args.format == "json":
         print(json.dumps({"notebook": done.notebook.name, "version": done.notebook.version,
                           "ok": done.ok, "cells": [_cell_json(c) for c in done.cells]},
@@ -106,7 +107,7 @@ def _print_cell(run) -> None:
 
 def export(args, ws) -> int:
     made = ws.export_notebook(args.name, args.to, values=parse_params(args.param),
-                              run=False if args.no_run else None)
+                              run=False if args.no_run else None, local=args.local)
     if not args.output or args.output == "-":
         sys.stdout.buffer.write(made.data)
         sys.stdout.flush()

@@ -70,8 +70,10 @@ def resolve_values(notebook: Notebook, values: Mapping[str, Any] | None) -> dict
     return out
 
 
-def compile_at(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, Any]):
-    """The cell's runnable statement: compile.Compiled(sql, params, connection, upstream, local)."""
+def compile_at(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, Any], *,
+               local: bool = False):
+    """The cell's runnable statement: compile.Compiled(sql, params, connection, upstream,
+    local); local=True lets it read cells of other connections (joined on local DuckDB)."""
     from olympus.notebooks.compile import compile_cell
 
     cell = notebook.cells[index]
@@ -80,13 +82,14 @@ def compile_at(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[
                           suggestion="Pick the connection this cell runs on.",
                           fields=("connection",))
     return compile_cell(notebook.cells, index, values,
-                        dialect_of=lambda name: ws.connector_class(name).dialect)
+                        dialect_of=lambda name: ws.connector_class(name).dialect, local=local)
 
 
 def fingerprint(compiled: Any) -> str:
     """What ran, as a hash: connection, compiled SQL, bound values, local or not."""
     facts = [getattr(compiled, "connection", None), compiled.sql,
-             getattr(compiled, "params", None), bool(getattr(compiled, "local", False))]
+             getattr(compiled, "params", None), bool(getattr(compiled, "local", False)),
+             [(name, fingerprint(part)) for name, part in getattr(compiled, "parts", ())]]
     text = json.dumps(facts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -107,17 +110,19 @@ def run_compiled_result(ws: "Workspace", compiled: Any, *, limit: int | None = N
 
 # ---- running -------------------------------------------------------------------------------------
 def run_one(ws: "Workspace", notebook: Notebook, ref: str, values: Mapping[str, Any] | None, *,
-            handle: "QueryHandle | None" = None, limit: int | None = None) -> CellRun:
+            handle: "QueryHandle | None" = None, limit: int | None = None,
+            local: bool = False) -> CellRun:
     """Run one cell and record its run state."""
     resolved = resolve_values(notebook, values)
-    _, run = _run(ws, notebook, index_of(notebook, ref), resolved, handle=handle, limit=limit)
+    _, run = _run(ws, notebook, index_of(notebook, ref), resolved, handle=handle, limit=limit,
+                  local=local)
     return run
 
 
 def run_every(ws: "Workspace", notebook: Notebook, values: Mapping[str, Any] | None, *,
               progress: Callable[[int, int, Cell], None] | None = None,
               handle: "QueryHandle | None" = None, limit: int | None = None,
-              record: bool = True) -> NotebookRun:
+              record: bool = True, local: bool = False) -> NotebookRun:
     """Every cell in order; a failed cell doesn't stop the rest, a cancel does."""
     resolved = resolve_values(notebook, values)
     runs: list[CellRun] = []
@@ -129,7 +134,8 @@ def run_every(ws: "Workspace", notebook: Notebook, values: Mapping[str, Any] | N
             return NotebookRun(notebook, tuple(runs), cancelled=True)
         if progress is not None:
             progress(i, total, cell)
-        notebook, run = _run(ws, notebook, i, resolved, handle=handle, limit=limit, record=record)
+        notebook, run = _run(ws, notebook, i, resolved, handle=handle, limit=limit,
+                             record=record, local=local)
         runs.append(run)
         if run.status == "cancelled":
             runs += [_skipped(c, "cancelled") for c in notebook.cells[i + 1:]]
@@ -138,8 +144,8 @@ def run_every(ws: "Workspace", notebook: Notebook, values: Mapping[str, Any] | N
 
 
 def _run(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, Any], *,
-         handle: "QueryHandle | None", limit: int | None,
-         record: bool = True) -> tuple[Notebook, CellRun]:
+         handle: "QueryHandle | None", limit: int | None, record: bool = True,
+         local: bool = False) -> tuple[Notebook, CellRun]:
     cell = notebook.cells[index]
     if cell.kind == "note":
         return notebook, _skipped(cell, "skipped")
@@ -151,7 +157,7 @@ def _run(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, A
             if run.status != "ok" or not cell.sql.strip():
                 return notebook, _recorded(ws, notebook, run, record)
             answer = run.answer
-        compiled = compile_at(ws, notebook, index, values)
+        compiled = compile_at(ws, notebook, index, values, local=local)
         mark = fingerprint(compiled)
         result = run_compiled_result(ws, compiled, limit=limit, handle=handle)
         run = CellRun(cell.name, cell.id, cell.kind, "ok", result=result, sql=compiled.sql,
@@ -230,7 +236,8 @@ def staleness(ws: "Workspace", notebook: Notebook, values: Mapping[str, Any] | N
             out[cell.name] = "never_run"
             continue
         try:
-            current = fingerprint(compile_at(ws, notebook, i, resolved))
+            # local=True compiles exactly as a run that was allowed to go local did
+            current = fingerprint(compile_at(ws, notebook, i, resolved, local=True))
         except OlympusError:
             current = None
         if current != state.fingerprint:

@@ -126,3 +126,26 @@ def test_a_question_cell_asks_the_agent_and_keeps_the_sql(tmp_path, demo_file):
         finally:
             ws.close()
             store.dispose()
+
+
+def test_chaining_across_connections_only_when_run_locally(ws, tmp_path):
+    path = tmp_path / "targets.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE targets AS SELECT * FROM (VALUES ('current', 7000), "
+                    "('late', 50)) t(status, target)")
+    ws.add_connection("Targets", "duckdb", {"path": str(path)})
+    cells = [m.new_cell("sql", name="counts", connection="Demo",
+                        sql="SELECT status, count(*) AS n FROM loans GROUP BY status"),
+             m.new_cell("sql", name="goals", connection="Targets", sql="SELECT * FROM targets"),
+             # local DuckDB sees the fetched results of the cells it reads, not other tables
+             m.new_cell("sql", name="vs_target", connection="Targets",
+                        sql="SELECT t.status, c.n - t.target AS gap FROM {{goals}} AS t "
+                            "JOIN {{counts}} AS c ON c.status = t.status ORDER BY 1")]
+    ws.create_notebook("Across", cells=cells)
+    refused = ws.run_cell("Across", "vs_target")
+    assert refused.status == "error" and refused.error.title == "Chained across connections"
+    assert ws.stale_cells("Across")["vs_target"] == "stale"
+    local = ws.run_cell("Across", "vs_target", local=True)
+    assert local.status == "ok", local.error
+    assert local.result.rows() == [["current", 5], ["late", 39]]
+    assert ws.stale_cells("Across")["vs_target"] == "fresh"
