@@ -42,6 +42,9 @@ def parse_line(text: str, where: str, seen: set[str]) -> EvalQuestion:
     unknown = sorted(set(item) - FIELDS)
     if unknown:
         raise _bad(where, f"unknown field(s) {', '.join(map(repr, unknown))}.")
+    for name in ("id", "follow_up_of"):  # ids may be numbers: 1 and "1" are the same question
+        if isinstance(item.get(name), int) and not isinstance(item[name], bool):
+            item[name] = str(item[name])
     for name in ("id", "question", "sql"):
         if not isinstance(item.get(name), str) or not item[name].strip():
             raise _bad(where, f'"{name}" must be a non-empty string.')
@@ -59,7 +62,7 @@ def read_questions(path: str | Path, *, limit: int | None = None) -> list[EvalQu
     """The file's questions in order (the first `limit`); any bad line stops with its number."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read the question file {str(path)!r}: "
                           f"{getattr(exc, 'strerror', None) or exc}.", title="Bad question file",

@@ -84,6 +84,14 @@ def test_a_bad_question_file_says_which_line_and_what(tmp_path, lines, problem):
     assert caught.value.title == "Bad question file" and problem in caught.value.message
 
 
+def test_numeric_ids_and_a_byte_order_mark_are_fine(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('\ufeff{"id": 1, "question": "Q?", "sql": "SELECT 1"}\n'
+                    '{"id": 2, "question": "And?", "sql": "SELECT 2", "follow_up_of": 1}\n',
+                    encoding="utf-8")
+    assert [(q.id, q.follow_up_of) for q in read_questions(path)] == [("1", None), ("2", "1")]
+
+
 def test_limit_and_a_missing_file(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text("".join(json.dumps({"id": f"q{i}", "question": "Q?", "sql": "SELECT 1"}) + "\n"
