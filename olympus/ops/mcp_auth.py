@@ -32,8 +32,10 @@ class Gate:
         self.trusted_proxies = _networks(trusted_proxies or LOOPBACK)
 
     async def __call__(self, scope: dict, receive, send) -> None:
-        if scope["type"] != "http":  # lifespan: the session manager's start and stop
+        if scope["type"] == "lifespan":  # the session manager's start and stop
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # nothing else is served (no websockets)
             return
         import anyio.to_thread
 
