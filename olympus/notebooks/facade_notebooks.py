@@ -107,7 +107,8 @@ class NotebookMethods:
                 handle: "QueryHandle | None" = None, limit: int | None = None,
                 local: bool = False) -> "NotebookRun":
         """Run every cell in order (progress(i, n, cell) before each); handle.cancel() stops
-        the running statement and the rest. Makes a version (reason run_all)."""
+        the running statement and the rest. Makes a version (reason run_all) of the stored
+        document, so edits saved while it ran are kept."""
         from olympus.notebooks.run import run_every
 
         self.principal.require("query")
@@ -115,7 +116,8 @@ class NotebookMethods:
         notebook = self.notebook(name)
         done = run_every(self, notebook, values, progress=progress, handle=handle, limit=limit,
                          local=local)
-        saved = self.notebook_store.save(self.owner, done.notebook, self.principal.user,
+        current = self.notebook_store.get(self.owner, notebook.id)  # edits made meanwhile
+        saved = self.notebook_store.save(self.owner, current, self.principal.user,
                                          reason="run_all")
         return replace(done, notebook=saved)
 

@@ -197,14 +197,30 @@ def _ask(ws: "Workspace", notebook: Notebook, index: int) -> tuple[Notebook, Cel
         if answer.chart is not None and view.kind == "table" and not view.chart:
             view = replace(view, chart=answer.chart.to_dict())
         notebook = update_cell(notebook, cell.id, sql=answer.sql, view=view)
-        if ws.principal.can("save"):
-            notebook = ws.notebook_store.save(ws.owner, notebook, ws.principal.user)
+        _keep_sql(ws, notebook.id, notebook.cells[index])
     status = "ok" if answer.error is None and answer.result is not None else "error"
     error = answer.error
     if status == "error" and error is None:
         error = ConfigError("The agent gave no query for this question.", title="No query")
     return notebook, CellRun(cell.name, cell.id, cell.kind, status, result=answer.result,
                              error=error, sql=answer.sql or "", answer=answer.answer or "")
+
+
+def _keep_sql(ws: "Workspace", notebook_id: str, cell: Cell) -> None:
+    """Autosave the agent's SQL into the stored notebook as it is now (edits made meanwhile
+    stay), unless the cell is gone or got SQL of its own."""
+    from olympus.store import NotFound
+
+    if not notebook_id or not ws.principal.can("save"):
+        return
+    try:
+        current = ws.notebook_store.get(ws.owner, notebook_id)
+        if current.cell(cell.id).sql.strip():
+            return
+    except (NotFound, ConfigError):
+        return
+    ws.notebook_store.save(ws.owner, update_cell(current, cell.id, sql=cell.sql, view=cell.view),
+                           ws.principal.user)
 
 
 def _recorded(ws: "Workspace", notebook: Notebook, run: CellRun, record: bool) -> CellRun:

@@ -149,3 +149,14 @@ def test_chaining_across_connections_only_when_run_locally(ws, tmp_path):
     assert local.status == "ok", local.error
     assert local.result.rows() == [["current", 5], ["late", 39]]
     assert ws.stale_cells("Across")["vs_target"] == "fresh"
+
+
+def test_edits_saved_while_run_all_runs_are_kept(ws):
+    def progress(i, n, cell):
+        if cell.name == "monthly_loans":  # someone edits in another tab meanwhile
+            nb = ws.notebook(DEMO_NOTEBOOK)
+            ws.save_notebook(m.update_cell(nb, "intro", markdown="Edited mid-run"))
+
+    done = ws.run_all(DEMO_NOTEBOOK, progress=progress)
+    assert done.ok and done.notebook.cell("intro").markdown == "Edited mid-run"
+    assert ws.notebook_version(DEMO_NOTEBOOK, 1).cell("intro").markdown == "Edited mid-run"
