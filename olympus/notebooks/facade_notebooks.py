@@ -121,6 +121,17 @@ class NotebookMethods:
                                          reason="run_all")
         return replace(done, notebook=saved)
 
+    def notebook_param_choices(self, name: str, param: str) -> list[str]:
+        """The values a choice parameter offers: the first column of its query, run through
+        the guarded path on its connection."""
+        from olympus.notebooks.params import choices
+
+        self.principal.require("query")
+        spec = self.notebook(name).param(param)
+        if spec.kind != "choice" or not spec.choices_sql.strip() or not spec.connection:
+            return []
+        return choices(self, spec.connection, spec.choices_sql)
+
     def stale_cells(self, name: str, values: Values = None) -> dict[str, str]:
         """cell name -> fresh | stale | never_run | failed (notes are left out): stale when
         what would run now (its SQL, upstream cells or parameter values) differs from the

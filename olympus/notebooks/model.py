@@ -124,6 +124,9 @@ def _check_cell(cell: Cell) -> None:
     if cell.view.kind not in VIEW_KINDS:
         raise ConfigError(f"Unknown result view {cell.view.kind!r}.", fields=("view",),
                           suggestion=f"Views: {', '.join(VIEW_KINDS)}.")
+    if cell.view.chart is not None and not isinstance(cell.view.chart, Mapping):
+        raise ConfigError("A cell's chart must be a chart spec (mark, x, y...).",
+                          fields=("view",))
 
 
 def _check_param(param: Param) -> None:
@@ -181,6 +184,25 @@ def update_cell(notebook: Notebook, ref: str, **changes: Any) -> Notebook:
         changes["view"] = ResultView(str(view.get("kind") or "table"), view.get("chart"))
     cells = list(notebook.cells)
     cells[i] = replace(cells[i], **changes)
+    return check(replace(notebook, cells=tuple(cells)))
+
+
+def rename_cell(notebook: Notebook, ref: str, new_name: str) -> Notebook:
+    """Rename a cell and every `{{old}}` that reads it in the cells below."""
+    from olympus.notebooks.params import find_markers
+
+    i = index_of(notebook, ref)
+    old, new = notebook.cells[i].name, check_name(new_name)
+    cells = list(notebook.cells)
+    cells[i] = replace(cells[i], name=new)
+    for j in range(i + 1, len(cells)):
+        sql, out, last = cells[j].sql, [], 0
+        for marker in find_markers(sql):
+            if marker.root == old:
+                out += [sql[last:marker.start], "{{" + new + "}}"]
+                last = marker.end
+        if out:
+            cells[j] = replace(cells[j], sql="".join(out) + sql[last:])
     return check(replace(notebook, cells=tuple(cells)))
 
 

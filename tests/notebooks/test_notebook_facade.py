@@ -88,3 +88,14 @@ def test_stale_after_an_edit_and_fresh_after_a_run(ws):
     failed = ws.run_cell("Review", "by_status")
     assert failed.status == "error" and "nope" in failed.error.message
     assert ws.stale_cells("Review") == {"by_status": "failed"}
+
+
+def test_choice_parameters_list_their_query_values(ws, store, settings):
+    region = m.Param("region", "choice", "Region", default="West", connection="Demo",
+                     choices_sql="SELECT DISTINCT region FROM branches ORDER BY 1")
+    ws.create_notebook("Choices", params=[region, m.Param("n", "number", default=3)])
+    assert ws.notebook_param_choices("Choices", "region") == \
+        ["Midwest", "Northeast", "Southeast", "Southwest", "West"]
+    assert ws.notebook_param_choices("Choices", "n") == []
+    with pytest.raises(Forbidden):
+        as_member(store, settings, "viewer").notebook_param_choices("Choices", "region")

@@ -67,3 +67,17 @@ def test_params_replace_in_place_and_documents_round_trip():
     assert [p.name for p in m.remove_param(nb, "start").params] == ["n"]
     with pytest.raises(ConfigError, match="can't be read"):
         from_doc('{"cells": [{"kind": "sql"}]}', id="n", space="s", name="N")
+
+
+def test_rename_rewrites_the_cells_that_read_it():
+    nb = three()
+    nb = m.update_cell(nb, "b", sql="SELECT * FROM {{a}} JOIN {{ a }} USING (x) -- {{a}} stays")
+    nb = m.update_cell(nb, "c", sql="SELECT '{{a}}' AS literal, n FROM {{a}}")
+    renamed = m.rename_cell(nb, "a", "base")
+    assert renamed.cells[0].name == "base" and renamed.cells[0].id == nb.cells[0].id
+    assert renamed.cell("b").sql == "SELECT * FROM {{base}} JOIN {{base}} USING (x) -- {{a}} stays"
+    assert renamed.cell("c").sql == "SELECT '{{a}}' AS literal, n FROM {{base}}"
+    with pytest.raises(ConfigError, match="used twice"):
+        m.rename_cell(nb, "a", "c")
+    with pytest.raises(ConfigError, match="chart spec"):
+        m.update_cell(nb, "a", view=m.ResultView("chart", "bar"))
