@@ -100,7 +100,11 @@ class Attempt:
     def _result(self, ws, schedule: Schedule):
         """The saved query's result, or the last result of the notebook's cells."""
         if schedule.target == "query":
-            return ws.run_sql(schedule.connection_id, schedule.sql, source="schedule")
+            import inspect
+
+            fresh = {"refresh": True} if "refresh" in inspect.signature(ws.run_sql).parameters \
+                else {}  # a schedule reports the data as it is now, never a cached result
+            return ws.run_sql(schedule.connection_id, schedule.sql, source="schedule", **fresh)
         run = ws.run_all(schedule.notebook, dict(schedule.params))
         failed = next((c for c in run.cells if c.status not in ("ok", "skipped")), None)
         if failed is not None:

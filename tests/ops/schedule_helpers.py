@@ -18,8 +18,10 @@ from tests.store_helpers import REPO, clean_env, make_settings
 
 
 def data_file(folder: Path, rows: list[tuple] | None = None) -> Path:
-    """A SQLite file with table t(label, value) to schedule queries on."""
-    path = folder / "data.db"
+    """A SQLite file with table t(label, value) to schedule queries on (folder/data/data.db:
+    outside OLYMPUS_HOME, which only the demo may use)."""
+    (folder / "data").mkdir(exist_ok=True)
+    path = folder / "data" / "data.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS t (label TEXT, value REAL)")
         conn.execute("DELETE FROM t")
@@ -27,11 +29,12 @@ def data_file(folder: Path, rows: list[tuple] | None = None) -> Path:
     return path
 
 
-def open_store(home: Path, key: str, store_url: str | None = None) -> Store:
-    env = {"OLYMPUS_DATA_DIR": str(home)}
+def open_store(folder: Path, key: str, store_url: str | None = None) -> Store:
+    """A store with OLYMPUS_HOME folder/home and OLYMPUS_DATA_DIR folder/data."""
+    env = {"OLYMPUS_DATA_DIR": str(folder / "data")}
     if store_url:
         env["OLYMPUS_STORE_URL"] = store_url
-    settings = make_settings(home, keys=(key,), **env)
+    settings = make_settings(folder / "home", keys=(key,), **env)
     return Store.from_settings(settings)
 
 
@@ -39,21 +42,24 @@ def workspace(store: Store, space: str = "team", **kwargs) -> Workspace:
     return Workspace(store, space, settings=store.settings, **kwargs)
 
 
-def wait_for(check: Callable[[], object], timeout: float = 60, every: float = 0.1):
-    """Poll until check() is truthy; its value, or AssertionError after timeout."""
+def wait_for(check: Callable[[], object], timeout: float = 60, every: float = 0.1, *,
+             quiet: bool = False):
+    """Poll until check() is truthy; its value, or (quiet: None) AssertionError after timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(every)
+    if quiet:
+        return None
     raise AssertionError(f"Timed out after {timeout} s waiting for {check}")
 
 
-def start_worker(home: Path, key: str, store_url: str, **env: str) -> subprocess.Popen:
+def start_worker(folder: Path, key: str, store_url: str, **env: str) -> subprocess.Popen:
     """`python -m olympus worker` as a separate process, exactly as an operator runs it."""
-    environ = clean_env(home, OLYMPUS_SECRET_KEY=key, OLYMPUS_STORE_URL=store_url,
-                        OLYMPUS_DATA_DIR=str(home), **env)
+    environ = clean_env(folder / "home", OLYMPUS_SECRET_KEY=key, OLYMPUS_STORE_URL=store_url,
+                        OLYMPUS_DATA_DIR=str(folder / "data"), **env)
     return subprocess.Popen([sys.executable, "-m", "olympus", "worker"], cwd=REPO, env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
