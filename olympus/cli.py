@@ -371,6 +371,12 @@ def cmd_ask(args, ws) -> int:
         print(answer.answer or "", answer.sql, "", sep="\n")
         print(format_table(data["columns"], [[_cell(v) for v in row] for row in data["rows"]]))
         print(f"{data['row_count']} row(s) in {data['elapsed_ms']} ms", file=sys.stderr)
+        for i, tried in enumerate(answer.attempts, 1):  # transparent: what failed first, and why
+            print(f"Attempt {i} failed: {tried.error}\n  {' '.join(tried.sql.split())}",
+                  file=sys.stderr)
+        if answer.follow_ups:
+            print("Follow-up questions:", *(f"  {q}" for q in answer.follow_ups), sep="\n",
+                  file=sys.stderr)
     return 0
 
 

@@ -81,3 +81,20 @@ def test_with_data_shared_the_worded_answer_keeps_its_list_apart(ws, llm_server)
 def test_a_plain_count_is_not_a_percentage(ws, llm_server):
     llm_server.script(run_sql("SELECT count(*) AS order_count FROM main.orders"))
     assert ask(ws, "shop", "How many orders?").answer == "The answer is 40 (order_count)."
+
+
+def test_cli_ask_shows_the_failed_attempt_and_the_follow_ups(tmp_path, llm_server, shop_path):
+    from tests.store_helpers import clean_env, cli
+
+    home = tmp_path / "cli"
+    assert cli(home, "connections", "add", "shop", "--type", "duckdb", "--param",
+               f"path={shop_path}").returncode == 0
+    llm_server.script(run_sql("SELECT nope FROM main.orders"),
+                      run_sql(SHARE, follow_ups=["By region?", "By year?"]))
+    done = cli(home, "ask", "shop", "Share of big orders?",
+               env=clean_env(home, OPENAI_API_KEY="sk-x", OPENAI_BASE_URL=llm_server.base_url))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("The answer is ") and "%" in done.stdout.splitlines()[0]
+    err = done.stderr
+    assert "Attempt 1 failed: " in err and "nope" in err and "SELECT nope FROM main.orders" in err
+    assert "Follow-up questions:\n  By region?\n  By year?" in err
