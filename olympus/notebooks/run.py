@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from olympus.workspace import Workspace
 
 STATUSES = ("ok", "error", "cancelled", "skipped")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,26 +151,28 @@ def _run(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, A
     cell = notebook.cells[index]
     if cell.kind == "note":
         return notebook, _skipped(cell, "skipped")
-    started, answer, mark = time.perf_counter(), "", ""
+    started, mark = time.perf_counter(), ""
     try:
         if cell.kind == "question" and not cell.sql.strip():
-            notebook, run = _ask(ws, notebook, index)
-            cell = notebook.cells[index]
-            if run.status != "ok" or not cell.sql.strip():
-                return notebook, _recorded(ws, notebook, run, record)
-            answer = run.answer
+            notebook, run = _ask(ws, notebook, index)  # the agent ran the SQL it wrote
+            if run.status == "ok":
+                mark = fingerprint(compile_at(ws, notebook, index, values, local=local))
+                run = replace(run, fingerprint=mark,
+                              elapsed_ms=(time.perf_counter() - started) * 1000)
+            return notebook, _recorded(ws, notebook, run, record)
         compiled = compile_at(ws, notebook, index, values, local=local)
         mark = fingerprint(compiled)
         result = run_compiled_result(ws, compiled, limit=limit, handle=handle)
         run = CellRun(cell.name, cell.id, cell.kind, "ok", result=result, sql=compiled.sql,
-                      fingerprint=mark, answer=answer,
-                      elapsed_ms=(time.perf_counter() - started) * 1000)
+                      fingerprint=mark, elapsed_ms=(time.perf_counter() - started) * 1000)
     except Exception as exc:
+        if not isinstance(exc, OlympusError):
+            log.exception("Notebook cell %r failed unexpectedly", cell.name)
         error = exc if isinstance(exc, OlympusError) else UnknownError(
             f"{type(exc).__name__}: {exc}"[:500])
         status = "cancelled" if isinstance(error, QueryCancelled) else "error"
         run = CellRun(cell.name, cell.id, cell.kind, status, error=error,
-                      sql=error.sql or cell.sql, fingerprint=mark, answer=answer,
+                      sql=error.sql or cell.sql, fingerprint=mark,
                       elapsed_ms=(time.perf_counter() - started) * 1000)
         if _before_work(exc):
             raise
@@ -176,7 +180,7 @@ def _run(ws: "Workspace", notebook: Notebook, index: int, values: Mapping[str, A
 
 
 def _before_work(exc: BaseException) -> bool:
-    """Not a cell's failure but the caller's: not allowed, or the notebook itself is gone."""
+    """Not a cell's failure but the caller's (not allowed): raised, not reported per cell."""
     from olympus.teams import Forbidden
 
     return isinstance(exc, Forbidden)
