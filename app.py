@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from olympus.ui import home, identity, resources, tokens
+from olympus.ui import home, identity, resources, schedules, tokens
 from olympus.ui.widgets import ICONS, PAGES, page_setup
 
 page_setup("Olympus", ":material/insights:", router=True)
@@ -12,6 +12,8 @@ pages = [
     st.Page(PAGES["connections"], title="Connections", icon=ICONS["connections"]),
     st.Page(PAGES["schema"], title="Schema", icon=ICONS["schema"]),
     st.Page(PAGES["ask"], title="Ask", icon=ICONS["ask"]),
+    st.Page(PAGES["notebooks"], title="Notebooks", icon=ICONS["notebooks"]),
+    st.Page(PAGES["schedules"], title="Schedules", icon=ICONS["schedules"]),
 ]
 # gate first: an anonymous visitor gets the sign-in screen and no navigation at all
 who = identity.gate(config, hide=lambda: st.navigation(pages, position="hidden"))
@@ -29,4 +31,5 @@ identity.sidebar(config, who)
 tokens.sidebar(resources.workspace(config))  # access tokens for the MCP server
 home.bootstrap(resources.workspace(config))  # first start on any page: create the demo
 resources.health_monitor(config)  # background health checks of recently used connections
+schedules.start_scheduler(config)  # local store: runs schedules in this process (OLYMPUS_SCHEDULER)
 navigation.run()

@@ -26,10 +26,14 @@ ICONS = {
     "members": ":material/group:",
     "verified": ":material/verified:",
     "performance": ":material/speed:",
+    "notebooks": ":material/menu_book:",
+    "schedules": ":material/schedule:",
 }
 PAGES = {"connections": "pages/1_Connections.py",
          "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py",
-         "members": "pages/4_Members.py", "verified": "pages/9_Verified.py"}
+         "members": "pages/4_Members.py", "schedules": "pages/6_Schedules.py",
+         "verified": "pages/9_Verified.py",
+         "notebooks": "pages/10_Notebooks.py"}
 
 
 def page_setup(title: str, icon: str, *, router: bool = False) -> None:
