@@ -387,19 +387,18 @@ class Connector:
         return fetched
 
     def estimate(self, sql: str, *, timeout_s: float) -> "Plan":
-        """What the planner expects of a query, before it runs: EXPLAIN (never ANALYZE) through
-        the same guard and read-only session as the query itself."""
+        """What the planner expects of a query, before it runs: the guard, then EXPLAIN (never
+        ANALYZE) of the guarded statement in the same read-only session as a query."""
         from olympus.connectors.plans import Plan, with_tables
-        from olympus.runner import run_query
+        from olympus.guard import check_sql
 
         if self.explain_sql is None or self.plan_reader is None:
             return Plan()
-        result = run_query(self, self.explain_sql.format(sql=sql), limit=10_000,
-                           timeout_s=timeout_s, limiter=None)
-        table = result.arrow
-        rows = list(zip(*(c.to_pylist() for c in table.columns))) if table is not None else \
-            [tuple(r) for r in result.df.itertuples(index=False)]
-        return with_tables(type(self).plan_reader(rows), sql, self.dialect)
+        clean = check_sql(sql, self.dialect, policy=self.policy())
+        fetched = self.fetch(self.explain_sql.format(sql=clean), limit=10_000,
+                             timeout_s=timeout_s)
+        rows = list(zip(*(c.to_pylist() for c in fetched.table.columns)))
+        return with_tables(type(self).plan_reader(rows), clean, self.dialect)
 
     def _dispatch(self, cursor: Any, sql: str, params: list | None, limit: int | None,
                   timeout_s: float) -> Fetched:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence
 
 
@@ -29,17 +30,28 @@ class Plan:
     scans: tuple[Scan, ...] = ()
 
 
+@lru_cache(maxsize=64)
+def parsed(sql: str, dialect: str):
+    """One sqlglot tree per (SQL, dialect) for the preview's readers (read only, never changed);
+    None when it doesn't parse."""
+    import sqlglot
+
+    try:
+        return sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError:
+        return None
+
+
 def with_tables(plan: Plan, sql: str, dialect: str) -> Plan:
     """Scans named by an alias (MySQL, SQLite say 'c' for 'customers c') get the table's name."""
     from dataclasses import replace
 
-    import sqlglot
     from sqlglot import exp
 
-    try:
-        tables = list(sqlglot.parse_one(sql, read=dialect).find_all(exp.Table))
-    except sqlglot.errors.ParseError:
+    tree = parsed(sql, dialect)
+    if tree is None:
         return plan
+    tables = list(tree.find_all(exp.Table))
     names = {t.alias.lower(): t.name for t in tables if t.alias}
     return replace(plan, scans=tuple(replace(s, table=names.get(s.table.lower(), s.table))
                                      for s in plan.scans))

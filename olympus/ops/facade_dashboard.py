@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from olympus.ops.cost import Preview
+    from olympus.ops.health import Health
     from olympus.ops.stats import Stats
 
 PREVIEW_TIMEOUT_S = 15.0  # an EXPLAIN or a dry run that takes longer gives no estimate
@@ -56,7 +57,7 @@ class DashboardMethods:
         read = cost.rows_read(plan, catalog)
         price = None if plan.bytes is None or connector.price_per_tib_usd is None else \
             plan.bytes / 1024 ** 4 * connector.price_per_tib_usd
-        limit_bytes, limit_rows = self.preview_thresholds(name)
+        limit_bytes, limit_rows = self._thresholds(record.id)
         return cost.Preview(plan, read, price, hints(sql, connector.dialect, facts),
                             cost.question(plan, read, price, limit_bytes, limit_rows),
                             elapsed_ms=(cost.timed() - started) * 1000,
@@ -64,9 +65,12 @@ class DashboardMethods:
 
     def preview_thresholds(self, name: str) -> tuple[int, int]:
         """(bytes, rows) above which the app asks before running this connection's queries."""
+        return self._thresholds(self.get(name).id)
+
+    def _thresholds(self, connection_id: str) -> tuple[int, int]:
         from olympus.ops import cost, ops_store
 
-        row = ops_store.thresholds(self.store, self.get(name).id)
+        row = ops_store.thresholds(self.store, connection_id)
         return (row[0] or cost.DEFAULT_CONFIRM_BYTES, row[1] or cost.DEFAULT_CONFIRM_ROWS)
 
     def set_preview_thresholds(self, name: str, *, confirm_bytes: int | None = None,
@@ -80,6 +84,21 @@ class DashboardMethods:
             if value is not None and value <= 0:
                 raise ConfigError(f"{label} must be positive.", fields=(label,))
         ops_store.set_thresholds(self.store, self.get(name).id, confirm_bytes, confirm_rows)
+
+    def health(self) -> dict[str, "Health"]:
+        """The latest health check of each connection this user sees, by name."""
+        from olympus.ops import health
+
+        self.principal.require("view")
+        records = {r.id: r.name for r in self.connections()}
+        return {records[i]: h for i, h in health.latest(self.store, records).items()}
+
+    def check_health(self, name: str) -> "Health":
+        """Check one connection now (the Test button's lighter sibling), recorded for everyone."""
+        from olympus.ops import health
+
+        self.principal.require("view")
+        return health.check(self.store, self.get(name))
 
     def _cached_catalog(self, record):
         """The catalog already cached for this connection (the preview never reads a new one)."""
@@ -108,12 +127,16 @@ def _widths(catalog) -> dict[str, int]:
 
 
 def _partitions(connector, sql: str, timeout: float) -> dict[str, str]:
-    import sqlglot
+    """Partitioning columns of the tables the SQL reads, where the engine bills by partition."""
     from sqlglot import exp
 
-    try:
-        names = {".".join(p for p in (t.catalog, t.db, t.name) if p)
-                 for t in sqlglot.parse_one(sql, read=connector.dialect).find_all(exp.Table)}
-    except sqlglot.errors.ParseError:
+    from olympus.connectors.base import Connector
+    from olympus.connectors.plans import parsed
+
+    if type(connector).partition_columns is Connector.partition_columns:
+        return {}  # this engine has no partition pruning worth a hint
+    tree = parsed(sql, connector.dialect)
+    if tree is None:
         return {}
+    names = {".".join(p for p in (t.catalog, t.db, t.name) if p) for t in tree.find_all(exp.Table)}
     return connector.partition_columns(sorted(names), timeout_s=timeout) if names else {}

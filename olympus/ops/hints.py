@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-import sqlglot
 from sqlglot import exp
 
-from olympus.connectors.plans import Plan
+from olympus.connectors.plans import Plan, parsed
 
 WIDE = 20  # columns: SELECT * on a table wider than this is worth a word
 BIG = 10_000  # rows: a full scan of a smaller table is cheap whatever it filters
@@ -39,9 +38,8 @@ class Facts:
 
 def hints(sql: str, dialect: str, facts: Facts) -> tuple[Hint, ...]:
     """Every hint that applies, in a stable order."""
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except sqlglot.errors.ParseError:
+    tree = parsed(sql, dialect)
+    if tree is None:
         return ()
     aliases = _aliases(tree)
     found = [*_seq_scans(tree, aliases, facts), *_partitions(tree, aliases, facts),
