@@ -299,8 +299,11 @@ class Postgres(Connector):
         """psycopg's RawCursor takes PostgreSQL's own $1 placeholders as they are (no %s
         rewriting); the values go out as bind parameters of one prepared statement."""
         from psycopg import RawCursor
+        from psycopg.types.string import TextLoader
 
         raw = RawCursor(cursor.connection)
+        for name in ("json", "jsonb"):  # as text, like the unbound paths
+            raw.adapters.register_loader(name, TextLoader)
         try:
             raw.execute(sql, self.driver_values(params), prepare=True)
             return self.read(raw, limit)

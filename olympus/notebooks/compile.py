@@ -56,8 +56,8 @@ def compile_cell(cells: Sequence[Any], index: int, values: Mapping[str, Any], *,
         raise ConfigError(
             f"Cell {cell.name!r} reads {other.name!r}, which runs on another connection "
             f"({other.connection!r}, not {cell.connection!r}).", title="Chained across connections",
-            suggestion="Move both cells to one connection, or run it locally: fetch each result "
-                       "and join them on local DuckDB (the 'Run locally' option, or --local).")
+            suggestion="Move both cells to one connection, or run with local chaining on: each "
+                       "result is fetched on its own connection, then joined on local DuckDB.")
     if elsewhere:
         return _local(cells, index, values, dialect_of, names)
     dialect = dialect_of(cell.connection) if cell.connection else ""

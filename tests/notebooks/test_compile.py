@@ -134,7 +134,7 @@ def test_across_connections_refused_unless_local():
     cells = [C("a", "SELECT 1 AS x", connection="pg"), C("b", "SELECT x FROM {{a}}")]
     with pytest.raises(ConfigError, match="another connection") as caught:
         _compile(cells, 1)
-    assert "locally" in caught.value.suggestion
+    assert "local chaining" in caught.value.suggestion
     compiled = _compile(cells, 1, local=True)
     assert compiled.local and compiled.upstream == ("a",)
     assert [(name, part.connection, part.sql) for name, part in compiled.parts] == \
