@@ -1,0 +1,93 @@
+"""The Notebooks page by role and with hostile text (AppTest): a viewer reads but gets no editor,
+Run or Save (and the core refuses them anyway); a non-member's permalink opens nothing; names,
+notes and result values with markdown or HTML are shown as text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from olympus.config import Settings
+from olympus.notebooks.demo import DEMO_NOTEBOOK
+from olympus.notebooks.model import new_cell, update_cell
+from olympus.store import Store
+from olympus.teams import Forbidden, Principal
+from olympus.workspace import Workspace
+from tests.ui.helpers import no_traceback, shown
+from tests.ui.test_identity import ANA, oidc, person, run, teams  # noqa: F401 (fixture)
+from tests.ui.test_notebook_page import page, workspace
+
+PAGE = "pages/10_Notebooks.py"
+IMG = "<img src=x onerror=alert(1)>"
+JS = "[x](javascript:alert(1))"
+PIC = "![p](http://evil.test/p.png)"
+
+
+def as_member(email: str, role: str) -> Workspace:
+    settings = Settings.from_env()
+    return Workspace(Store.from_settings(settings), settings=settings,
+                     principal=Principal(user=email, space=settings.owner, role=role))
+
+
+def test_a_viewer_reads_the_notebook_but_cannot_edit_or_run_it(oidc):  # noqa: F811
+    run(user=ANA)  # the admin's first sign-in creates the space, the demo and its notebook
+    found, _ = teams()
+    found.set_member(Settings.from_env().owner, "vic@example.com", "viewer")
+    vic = run(PAGE, user=person("vic@example.com"), query={"notebook": DEMO_NOTEBOOK})
+    no_traceback(vic)
+    labels = {b.label for b in vic.button}
+    assert not labels & {"Run all", "Run", "Edit", "Delete", "Save version", "SQL cell",
+                         "Open as a new cell", "Restore v1", "Save as verified"}, labels
+    assert not vic.get("component_instance") and not vic.text_area
+    assert "can read this notebook but not run or edit it" in shown(vic)
+    assert "Origination period" in shown(vic) or vic.date_input  # the inputs still show
+    viewer = as_member("vic@example.com", "viewer")
+    nb = viewer.notebook(DEMO_NOTEBOOK)  # reading is allowed
+    with pytest.raises(Forbidden):
+        viewer.save_notebook(update_cell(nb, "closing", markdown="defaced"))
+    with pytest.raises(Forbidden):
+        viewer.run_cell(DEMO_NOTEBOOK, "originated")
+    with pytest.raises(Forbidden):
+        viewer.run_all(DEMO_NOTEBOOK)
+
+
+def test_a_permalink_of_another_space_opens_nothing(oidc):  # noqa: F811
+    run(user=ANA)
+    found, _ = teams()
+    other = found.create_space("Other team")
+    found.set_member(other, "olga@example.com", "admin")
+    olga = run(PAGE, user=person("olga@example.com"),
+               query={"notebook": DEMO_NOTEBOOK, "space": Settings.from_env().owner})
+    no_traceback(olga)
+    assert "No notebook named Lending portfolio review is open to you" in shown(olga)
+    assert not [c for c in olga.code] and not olga.metric and not olga.date_input
+
+
+def test_hostile_names_notes_and_values_are_shown_as_text(app):
+    app("app.py")
+    ws = workspace()
+    name = f"**Q3** {IMG} {JS}"
+    note = f"# Title\n{IMG}\n{JS} and {PIC} <script>alert(1)</script>"
+    ws.create_notebook(name, cells=(
+        new_cell("note", name="hostile_note", markdown=note),
+        new_cell("sql", name="hostile_value", connection="Demo", view={"kind": "value"},
+                 sql=f"SELECT '{IMG} {JS}' AS v"),
+        new_cell("sql", name="hostile_table", connection="Demo",
+                 sql=f"SELECT '{PIC}' AS label, 1 AS n"),
+    ))
+    listing = page()
+    no_traceback(listing)
+    assert any(b.label.startswith("\\*\\*Q3\\*\\*") for b in listing.button)  # escaped label
+    at = page({"notebook": name})
+    no_traceback(at)
+    at.button(key="nb:run_all").click().run()
+    no_traceback(at)
+    everything = "\n".join(m.value for m in [*at.markdown, *at.title, *at.caption, *at.metric])
+    # no live HTML tag, link or image: every < [ ! is backslash-escaped
+    assert not re.search(r"(?<!\\)<(img|script)", everything), everything
+    assert not re.search(r"(?<!\\)\]\((javascript|http)", everything), everything
+    assert IMG in shown(at) and "javascript:alert(1)" in shown(at)  # the text, read as text
+    assert at.metric and "img src" in at.metric[0].value
+    frames = [d.value for d in at.dataframe if "label" in d.value.columns]
+    assert frames and frames[0]["label"].iloc[0] == PIC  # a value in a table cell is data
