@@ -83,3 +83,33 @@ def test_same_parameter_twice(backend):
     result = _run(backend, f"SELECT count(*) AS c FROM {customers} "
                            f"WHERE id >= {{{{k}}}} AND id <= {{{{k}}}} + 2", {"k": 5})
     assert int(_value(result, "c")[0]) == 3
+
+
+def test_chained_cells_compile_to_one_statement(backend):
+    """Upstream cells (one with its own WITH) inlined as CTEs in this dialect, parameters bound."""
+    from dataclasses import dataclass
+
+    from olympus.notebooks.compile import compile_cell
+
+    @dataclass(frozen=True)
+    class Cell:
+        name: str
+        sql: str
+        kind: str = "sql"
+        connection: str = "db"
+
+    customers, orders = backend.t("customers"), backend.t("orders")
+    cells = [Cell("active", f"WITH base AS (SELECT id, name, signup FROM {customers}) "
+                            f"SELECT id, name FROM base WHERE signup >= {{{{since}}}}"),
+             Cell("spend", f"SELECT a.id, a.name, sum(o.amount) AS total FROM {{{{active}}}} AS a "
+                           f"JOIN {orders} AS o ON o.customer_id = a.id GROUP BY a.id, a.name"),
+             Cell("top", "SELECT id FROM {{spend}} WHERE total > {{floor}} AND name <> {{who}} "
+                         "ORDER BY id")]
+    values = {"since": date(2024, 1, 10), "floor": 40, "who": INJECTIONS[1]}
+    compiled = compile_cell(cells, 2, values, dialect_of=lambda _name: backend.connector.dialect)
+    assert compiled.upstream == ("active", "spend")
+    result = _run(backend, compiled.sql, compiled.params)
+    # orders j go to customer (j-1) % 25 + 1 with amount 1.25 j: customers 10..15 get two orders
+    expected = [c for c in range(10, 26)
+                if sum(j * 1.25 for j in range(1, 41) if (j - 1) % 25 + 1 == c) > 40]
+    assert [int(v) for v in _value(result, "id")] == expected

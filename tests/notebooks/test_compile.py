@@ -38,7 +38,8 @@ def loans(tmp_path_factory):
     """A real DuckDB file with a loans table, read through the guarded runner."""
     path = str(tmp_path_factory.mktemp("nb") / "loans.duckdb")
     con = duckdb.connect(path)
-    con.execute("CREATE TABLE loans AS SELECT i::INTEGER AS id, DATE '2024-01-01' + i::INTEGER AS issued, "
+    con.execute("CREATE TABLE loans AS SELECT i::INTEGER AS id, "
+                "DATE '2024-01-01' + i::INTEGER AS issued, "
                 "i::INTEGER * 100 AS amount, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END AS grade "
                 "FROM range(1, 61) t(i)")
     con.close()
