@@ -14,7 +14,34 @@ def add_parsers(commands) -> dict[str, Callable]:
                        help="the space (same as the global --space)")
     stats.add_argument("--days", type=int, default=30, help="the window in days (30)")
     stats.add_argument("--json", action="store_true", help="everything as one JSON object")
-    return {"stats": cmd_stats}
+    preview = commands.add_parser("preview", help="a query's estimated cost and hints, before "
+                                                  "it runs (EXPLAIN, never ANALYZE; BigQuery's "
+                                                  "dry run)")
+    preview.add_argument("name", metavar="CONNECTION")
+    preview.add_argument("sql", metavar="SQL")
+    preview.add_argument("--json", action="store_true", help="the estimate and hints as JSON")
+    return {"stats": cmd_stats, "preview": cmd_preview}
+
+
+def cmd_preview(args, ws) -> int:
+    """Estimate, hints and whether the app would ask first; exit 0 either way (nothing ran)."""
+    import json
+    from dataclasses import asdict
+
+    found = ws.preview(args.name, args.sql)
+    if args.json:
+        print(json.dumps({"summary": found.summary, "confirm": found.confirm,
+                          "rows_read": found.rows_read, "price_usd": found.price_usd,
+                          "plan": asdict(found.plan) if found.plan else None,
+                          "hints": [asdict(h) for h in found.hints], "note": found.note},
+                         indent=2, default=str))
+        return 0
+    print(found.summary)
+    if found.confirm:
+        print(f"Above this connection's threshold: the app asks first ({found.confirm})")
+    for hint in found.hints:
+        print(f"- {hint.saw} {hint.suggestion}")
+    return 0
 
 
 def cmd_stats(args, ws) -> int:
