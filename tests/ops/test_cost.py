@@ -137,22 +137,18 @@ def test_snowflake_plan_reader():
     assert plan.bytes == 1048576 and [s.table for s in plan.scans] == ["ORDERS"]
 
 
-def test_cli_preview(tmp_path, capsys):
+def test_cli_preview(tmp_path, capsys, monkeypatch):
     """`python -m olympus preview` on the demo: the estimate, a hint, and a refusal for a write."""
     import json
-    import os
 
     from olympus.cli import main
 
-    os.environ["OLYMPUS_HOME"] = str(tmp_path / "home")
-    try:
-        assert main(["demo"]) == 0
-        capsys.readouterr()
-        assert main(["preview", "Demo", "SELECT * FROM loans l, branches b", "--json"]) == 0
-        data = json.loads(capsys.readouterr().out)
-        assert data["summary"].startswith("Estimate: reads ~")
-        assert [h["kind"] for h in data["hints"]] == ["cartesian_join"]
-        assert main(["preview", "Demo", "DELETE FROM loans"]) == 1
-        assert "Writes are not allowed" in capsys.readouterr().err
-    finally:
-        os.environ.pop("OLYMPUS_HOME")
+    monkeypatch.setenv("OLYMPUS_HOME", str(tmp_path / "home"))
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["preview", "Demo", "SELECT * FROM loans l, branches b", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"].startswith("Estimate: reads ~")
+    assert [h["kind"] for h in data["hints"]] == ["cartesian_join"]
+    assert main(["preview", "Demo", "DELETE FROM loans"]) == 1
+    assert "Writes are not allowed" in capsys.readouterr().err
