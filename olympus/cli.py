@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("sql", help="one SELECT/WITH statement ('-' reads it from stdin)")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument("--limit", type=_positive_int, help="maximum rows (default 10000)")
+    sql.add_argument("--refresh", action="store_true", help="run it now, past the result cache")
 
     ask = commands.add_parser("ask", help="ask a question in plain English (needs an LLM key)")
     ask.add_argument("name")
@@ -336,7 +337,7 @@ def cmd_schema(args, ws) -> int:
 
 def cmd_sql(args, ws) -> int:
     statement = sys.stdin.read() if args.sql == "-" else args.sql
-    result = ws.run_sql(args.name, statement, limit=args.limit)
+    result = ws.run_sql(args.name, statement, limit=args.limit, refresh=args.refresh)
     data = result.to_dict()
     if args.format == "json":
         print(json.dumps(data, default=str))
@@ -350,6 +351,10 @@ def cmd_sql(args, ws) -> int:
     more = " (truncated: more rows exist; raise --limit)" if data["truncated"] else ""
     if result.truncated_by == "bytes":
         more = " (truncated: the result reached the size cap, OLYMPUS_RESULT_MAX_BYTES)"
+    if result.cached_at is not None:
+        from olympus.notebooks.cache import age_text
+
+        more += f" (from cache, {age_text(result.cached_at)}; --refresh runs it again)"
     print(f"{data['row_count']} row(s) in {data['elapsed_ms']} ms{more}", file=sys.stderr)
     return 0
 

@@ -14,6 +14,8 @@ from olympus.errors import QueryCancelled, RateLimited
 from olympus.guard import check_sql
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import pandas as pd
     import pyarrow as pa
 
@@ -52,6 +54,7 @@ class QueryResult:
     truncated_by: str | None = None  # "rows" (row limit) or "bytes" (result byte cap)
     arrow: "pa.Table | None" = field(default=None, repr=False, compare=False)  # df's source
     reads: tuple[str, ...] = ()  # lineage: "schema.table.column" it read (Workspace.run_sql sets it)
+    cached_at: "datetime | None" = None  # served by the result cache: when it was stored
 
     @property
     def nbytes(self) -> int | None:

@@ -68,11 +68,13 @@ class Shared:
 
     def __init__(self, store: Store, settings: Settings) -> None:
         from olympus.limits import limits_for
+        from olympus.notebooks.cache import result_cache
 
         self.limits = limits_for(store, settings)
         self.catalog = CatalogCache(ttl_s=settings.schema_ttl_s, load=self._load, save=self._save)
         self.indexes = Memo()
         self.synced: set = set()  # (space, secrets file, declarations) already in the store
+        self.results = result_cache(settings)  # query results: embedded LRU, Redis or None
         self._store = store
 
     def _load(self, key: CacheKey):
@@ -342,11 +344,14 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
     def run_sql(self, name: str, sql: str, *, limit: int | None = None,
                 question: str | None = None, handle: "QueryHandle | None" = None,
                 source: str | None = None,
-                params: Mapping[str, Any] | None = None) -> "QueryResult":
+                params: Mapping[str, Any] | None = None,
+                refresh: bool = False) -> "QueryResult":
         """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
         and the audit log. `handle.cancel()` from another thread stops it on the server.
         `source` (sql | ask | notebook | schedule | mcp | cli) is recorded in the query log.
-        `params`: values for `{{name}}` markers, bound by the driver (never pasted in the SQL)."""
+        `params`: values for `{{name}}` markers, bound by the driver (never pasted in the SQL).
+        A result cached within the connection's lifetime is served (cached_at set) unless
+        `refresh`; a fresh success is cached (olympus.notebooks.cache)."""
         facts = {"user": self.principal.user, "source": source or ("ask" if question else "sql")}
         started = time.perf_counter()
         try:
@@ -357,11 +362,15 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
             raise
         record = self.get(name)
         connector = self.connector(record)  # the record already read: one store read a query
+        slot = cached = None  # the result cache, looked up after the visibility check above
         try:
             try:
                 self._require_clean(record)
-                result = self._run(connector, record, sql, limit=limit, handle=handle,
-                                   params=params)
+                slot = self._cache_slot(connector, record, sql, params=params,
+                                        limit=limit or self.settings.row_limit)
+                cached = None if refresh else self._cache_get(slot, record)
+                result = cached if cached is not None else self._run(
+                    connector, record, sql, limit=limit, handle=handle, params=params)
             except Exception as exc:
                 if not closed_under_us(exc) or (handle is not None and handle.cancelled):
                     raise
@@ -386,12 +395,16 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
             if error is exc:
                 raise
             raise error from None
-        reads = self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
+        reads = result.reads if cached is not None else \
+            self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
         object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
+        if cached is None:
+            self._cache_put(slot, result)  # with its lineage: a hit parses nothing for it
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
                              extra={**facts, "bytes": result.nbytes,
+                                    "cached": True if cached is not None else None,
                                     "reads_json": json.dumps(list(reads)) if reads else None},
                              audit=self.audit_row(
                                  "query", status="ok", connection=record, sql=result.sql,

@@ -81,6 +81,11 @@ def cache_key(*, space: str, connection_id: str, version: str, sql: str, dialect
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def params_text(params: Any) -> str:
+    """Bound parameters as one stable string (for memo keys)."""
+    return json.dumps(_canonical(params), separators=(",", ":"), default=_typed)
+
+
 def _canonical(params: Any) -> Any:
     """Bound parameters in a stable, type-keeping shape ({'a': 1} and {'a': '1'} differ)."""
     if params is None:
@@ -113,7 +118,8 @@ def encode(result: "QueryResult") -> bytes:
     facts = {"columns": list(result.columns), "types": list(result.types),
              "row_count": result.row_count, "truncated": result.truncated,
              "truncated_by": result.truncated_by, "sql": result.sql,
-             "db_types": list(result.db_types), "elapsed_ms": result.elapsed_ms}
+             "db_types": list(result.db_types), "elapsed_ms": result.elapsed_ms,
+             "reads": list(getattr(result, "reads", ()) or ())}
     head = json.dumps(facts).encode()
     sink = pa.BufferOutputStream()
     table = result.arrow if result.arrow is not None else pa.Table.from_pandas(
@@ -137,7 +143,7 @@ def decode(entry: Entry, *, elapsed_ms: float, sql: str | None = None) -> "Query
                        arrow=table, row_count=facts["row_count"],
                        truncated=facts["truncated"], truncated_by=facts["truncated_by"],
                        elapsed_ms=elapsed_ms, sql=sql or facts["sql"],
-                       db_types=tuple(facts["db_types"]),
+                       db_types=tuple(facts["db_types"]), reads=tuple(facts.get("reads") or ()),
                        cached_at=datetime.fromtimestamp(entry.stored_at, timezone.utc))
 
 

@@ -51,10 +51,9 @@ def cmd_cache(args, ws) -> int:
     record = ws.set_cache_ttl(args.name, args.ttl) if args.ttl is not None else ws.get(args.name)
     ttl = ws.cache_ttl(record)
     how = "default" if record.cache_ttl_s is None else "set for this connection"
-    backend = ws.result_cache
-    state = "off (OLYMPUS_CACHE_URL=off)" if backend is None else \
-        "never cached" if ttl <= 0 else f"{ttl} s ({how})"
-    print(f"{record.name}: results cached for {state}")
+    state = "the result cache is off (OLYMPUS_CACHE_URL)" if ws.result_cache is None else \
+        "results are never cached" if ttl <= 0 else f"results are cached for {ttl} s ({how})"
+    print(f"{record.name}: {state}")
     return 0
 
 

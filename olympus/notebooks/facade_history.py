@@ -4,7 +4,9 @@ olympus.notebooks.facade)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,6 +18,28 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_TTL_S = 30 * 86_400  # a cached result may live at most 30 days
+
+
+class _Slots:
+    """Guarded text -> cache key, per connection version: a small thread-safe LRU."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, memo: tuple, build) -> tuple[str, str]:
+        with self._lock:
+            if memo in self._items:
+                self._items.move_to_end(memo)
+                return self._items[memo]
+        value = build()  # outside the lock: a refusal raises and stores nothing
+        with self._lock:
+            self._items[memo] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+_SLOTS = _Slots()
 
 
 class HistoryMethods:
@@ -89,24 +113,31 @@ class HistoryMethods:
         """The cache key of this query (the guard runs first: a refusal is never looked up);
         None when the cache is off or the connection's lifetime is 0."""
         from olympus.guard import check_sql
-        from olympus.notebooks.cache import Slot, cache_key
+        from olympus.notebooks.cache import Slot, cache_key, params_text
 
         ttl = self.cache_ttl(record)
         if self.result_cache is None or ttl <= 0:
             return None
-        bound = None
-        if params is not None:  # as run_query does: the guard sees the placeholder text
-            sql, bound = connector.bind_sql(sql, params)
-        clean = check_sql(sql, connector.dialect, policy=connector.policy())
-        key = cache_key(space=self.owner, connection_id=record.id,
-                        version=record.updated_at.isoformat(), sql=clean,
-                        dialect=connector.dialect, params=bound or None, limit=limit,
-                        max_result_bytes=self.settings.max_result_bytes)
+        version = record.updated_at.isoformat()
+
+        def build() -> tuple[str, str]:
+            text, bound = (sql, None) if params is None else connector.bind_sql(sql, params)
+            clean = check_sql(text, connector.dialect, policy=connector.policy())
+            return cache_key(space=self.owner, connection_id=record.id, version=version,
+                             sql=clean, dialect=connector.dialect, params=bound or None,
+                             limit=limit, max_result_bytes=self.settings.max_result_bytes), clean
+
+        # the same text on the same connection version: the guard passed it already (a refusal
+        # raises and is never remembered), so a re-run parses nothing here
+        memo = (self.owner, record.id, version, connector.dialect, sql, params_text(params),
+                limit, self.settings.max_result_bytes)
+        key, clean = _SLOTS.get(memo, build)
         return Slot(key, ttl, clean)
 
-    def _cache_get(self, slot: "Slot | None") -> "QueryResult | None":
+    def _cache_get(self, slot: "Slot | None", record: "ConnectionRecord") -> "QueryResult | None":
         """The cached result of this slot within its lifetime; None on a miss (or any
-        trouble reading it: the query then simply runs)."""
+        trouble reading it: the query then simply runs). A hit still counts against the
+        rate limits: they bound queries asked, not only those the database ran."""
         from olympus.notebooks.cache import decode
 
         cache = self.result_cache
@@ -116,6 +147,7 @@ class HistoryMethods:
         entry = cache.get(slot.key, max_age_s=slot.ttl_s)
         if entry is None:
             return None
+        (self.limiter or self.shared.limits.bound(self.principal.user)).acquire(record.id)
         try:
             return decode(entry, elapsed_ms=(time.perf_counter() - started) * 1000,
                           sql=slot.sql)

@@ -4,6 +4,7 @@ the rows shown and of every row."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import streamlit as st
 
@@ -22,13 +23,18 @@ _CALENDAR = re.compile(r"year|yr|month|week|day|quarter|hour", re.IGNORECASE)
 
 
 def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
-                name: str = "result", connection: str | None = None) -> None:
+                name: str = "result", connection: str | None = None,
+                on_refresh: Callable[[], None] | None = None) -> None:
     """Row count / truncation / time, then chart, table and downloads; a chart failure never
-    hides the table. With `connection`, a cut result offers every row as a file."""
+    hides the table. With `connection`, a cut result offers every row as a file. A cached
+    result says so, with Refresh (`on_refresh`, else the same SQL again on `connection`)."""
+    result = st.session_state.get(f"{key}:fresh") or result
     facts = [f"**{result.row_count:,}** row{'s' if result.row_count != 1 else ''}",
              f"{len(result.columns)} column{'s' if len(result.columns) != 1 else ''}",
              f"{result.elapsed_ms:,.0f} ms"]
     st.markdown(" · ".join(facts))
+    if result.cached_at is not None:
+        cache_note(result, key=key, connection=connection, on_refresh=on_refresh)
     if result.truncated:
         st.warning(md_text(result.truncation_note), icon=":material/content_cut:")
     if result.row_count == 0:
@@ -39,6 +45,29 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
                  height=min(38 + 35 * result.row_count, 380),
                  column_config={**_number_columns(result), **_date_columns(result)})
     download_section(result, key=key, name=_slug(name), connection=connection)
+
+
+def cache_note(result: QueryResult, *, key: str, connection: str | None,
+               on_refresh: Callable[[], None] | None) -> None:
+    """'from cache · 3 min ago' and a Refresh button that runs the query past the cache."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f":material/bolt: from cache · {md_text(widgets.ago(result.cached_at))}")
+        can = on_refresh is not None or connection is not None
+        clicked = can and st.button("Refresh", key=f"{key}:refresh", type="tertiary",
+                                    icon=":material/refresh:",
+                                    help="Run the query again on the database now")
+    if not clicked:
+        return
+    if on_refresh is not None:
+        on_refresh()
+        return
+    from olympus.ui.resources import workspace
+
+    fresh, _ = widgets.guarded(lambda: workspace().run_sql(connection, result.sql,
+                                                           refresh=True))
+    if fresh is not None:
+        st.session_state[f"{key}:fresh"] = fresh
+        st.rerun()
 
 
 def download_section(result: QueryResult, *, key: str, name: str, connection: str | None) -> None:

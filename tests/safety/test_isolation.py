@@ -139,7 +139,7 @@ def test_two_sessions_one_crash_in_the_app(app, tmp_path):
         no_traceback(at)
         return shown(at)
 
-    ask(one, count)
+    ask(one, count + " WHERE 1 = 1")  # other text: the result cache must not answer `count`
     loans = one.metric[-1].value
     ws = resources.workspace()
     connector = ws.connector(ws.connections()[0].name)
