@@ -13,18 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from olympus.agent.schema_index import Bm25, documents, table_key
+from olympus.agent.schema_index import (Bm25, documents, inferred_links, join_first, query_weights,
+                                         table_key)
 from olympus.agent.schema_render import LEVELS, render_table
 from olympus.agent.schema_terms import terms
 from olympus.agent.tokens import count_tokens
 from olympus.catalog import Catalog, Table, catalog_of
 
 HISTORY_WEIGHT, HISTORY_DECAY = 0.6, 0.7  # last earlier question, then each older one
-FK_TOP, FK_DECAY = 8, 0.6  # neighbours of this many top hits inherit this share of their score
+FK_TOP, FK_DECAY = 15, 0.6  # neighbours of this many top hits inherit this share of their score
+FK_OWN = 1.0  # ... on top of this share of their own
 SCHEMA_WEIGHT = 0.8  # a question's tables usually share a schema: reward the schema covering it best
 COPY_JACCARD, COPY_PENALTY = 0.6, 0.5  # near-copies (staging, archive...) of a better table rank lower
 RELEVANT_SHARE = 0.35  # tables scoring at least this share of the best are "relevant"
-RELEVANT_MAX = 30
+RELEVANT_MAX = 60
 FILL_LEVEL = 2  # detail of extra, lower-ranked tables added while budget remains
 FILL_SCAN = 150  # how many further ranked tables to try when filling
 HEADER = "-- {shown} of {total} tables; columns: name type [PK] [FK->table.column] -- note"
@@ -51,13 +53,14 @@ class SchemaIndex:
         self.keys = tuple(table_key(t) for t in self.tables)
         self.index_of = {k: i for i, k in enumerate(self.keys)}
         docs = documents(self.tables)
-        self.bm25 = Bm25(docs)
+        self.bm25 = Bm25(docs, b=0.0)
         self.schemas = self.catalog.schemas
         schema_of = {name: n for n, name in enumerate(self.schemas)}
         self.schema_ids = np.array([schema_of[t.schema] for t in self.tables], dtype=np.int32)
         self.schema_bm25 = Bm25(_merge(docs, self.schema_ids, len(self.schemas)))
         self.column_sets = tuple(frozenset(c.name.lower() for c in t.columns) for t in self.tables)
-        self.adjacent = self.catalog.adjacency
+        inferred = inferred_links(self.tables)
+        self.adjacent = tuple(tuple(sorted(set(a) | b)) for a, b in zip(self.catalog.adjacency, inferred))
         self._costs: dict[tuple[int, int, str], int] = {}
 
     @classmethod
@@ -69,7 +72,7 @@ class SchemaIndex:
 
     def scores(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
         """Relevance of every table: BM25 plus schema fit, copies demoted, then FK neighbours."""
-        query = _query(question, history)
+        query = _query(question, history, self.bm25.postings)
         own = self.bm25.scores(query)
         if own.max() <= 0:
             return own
@@ -82,7 +85,7 @@ class SchemaIndex:
             if base[i] <= 0:
                 break
             for j in self.adjacent[i]:
-                final[j] = max(final[j], FK_DECAY * base[i])
+                final[j] = max(final[j], FK_DECAY * base[i] + FK_OWN * base[j])
         return final
 
     def _demote_copies(self, scores: np.ndarray) -> np.ndarray:
@@ -114,7 +117,8 @@ class SchemaIndex:
             relevant = [i for i in ranked[:RELEVANT_MAX] if top > 0 and scores[i] >= RELEVANT_SHARE * top]
             plan, truncated = self._pack(pins + relevant, dialect, budget_tokens)
             if not truncated:  # never let a weaker table take the place of a dropped relevant one
-                rest = [i for i in ranked[len(relevant):len(relevant) + FILL_SCAN] if scores[i] > 0]
+                rest = join_first(ranked[len(relevant):], pins + relevant, self.adjacent,
+                                  scan=[i for i in ranked[len(relevant):len(relevant) + FILL_SCAN] if scores[i] > 0])
                 self._fill(plan, rest, dialect, budget_tokens)
         result = self._finish(plan, scores, dialect, question, history, truncated)
         while result.tokens > budget_tokens and plan:  # trimmed tables kept extra matching columns
@@ -184,15 +188,11 @@ def build_context(snapshot: Catalog | Mapping, question: str, *, dialect: str, b
         history=history)
 
 
-def _query(question: str, history: Sequence[str]) -> dict[str, float]:
+def _query(question: str, history: Sequence[str], vocabulary) -> dict[str, float]:
     """Weighted query terms: the question, then earlier questions with decaying weight."""
-    weights: Counter = Counter()
-    for term in terms(question):
-        weights[term] += 1.0
-    for age, earlier in enumerate(reversed(history)):
-        for term in terms(earlier):
-            weights[term] += HISTORY_WEIGHT * HISTORY_DECAY**age
-    return dict(weights)
+    texts = [(question, 1.0)]
+    texts += [(earlier, HISTORY_WEIGHT * HISTORY_DECAY**age) for age, earlier in enumerate(reversed(history))]
+    return query_weights(texts, vocabulary)
 
 
 def _merge(docs: list[Counter], groups: np.ndarray, n: int) -> list[Counter]:
