@@ -23,6 +23,7 @@ from olympus.catalog import Catalog, Table, catalog_of
 HISTORY_WEIGHT, HISTORY_DECAY = 0.6, 0.7  # last earlier question, then each older one
 FK_TOP, FK_DECAY = 15, 0.6  # neighbours of this many top hits inherit this share of their score
 FK_OWN = 1.0  # ... on top of this share of their own
+EXPAND_WEIGHT = 0.6  # words of the glossary terms a question uses (definitions, synonyms, SQL)
 SCHEMA_WEIGHT = 0.8  # a question's tables usually share a schema: reward the schema covering it best
 COPY_JACCARD, COPY_PENALTY = 0.6, 0.5  # near-copies (staging, archive...) of a better table rank lower
 RELEVANT_SHARE = 0.35  # tables scoring at least this share of the best are "relevant"
@@ -70,9 +71,10 @@ class SchemaIndex:
             return cls(snapshot)
         return cls(Catalog.from_dict(snapshot))
 
-    def scores(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
-        """Relevance of every table: BM25 plus schema fit, copies demoted, then FK neighbours."""
-        query = _query(question, history, self.bm25.postings)
+    def scores(self, question: str, history: Sequence[str] = (), expand: str = "") -> np.ndarray:
+        """Relevance of every table: BM25 plus schema fit, copies demoted, then FK neighbours.
+        `expand`: extra words with a lower weight (the glossary terms the question uses)."""
+        query = _query(question, history, self.bm25.postings, expand)
         own = self.bm25.scores(query)
         if own.max() <= 0:
             return own
@@ -101,11 +103,12 @@ class SchemaIndex:
 
     def context(self, question: str, *, dialect: str, budget_tokens: int = 4000,
                 pinned: Iterable[str] = (), dropped: Iterable[str] = (),
-                history: Sequence[str] = ()) -> SchemaContext:
+                history: Sequence[str] = (), expand: str = "") -> SchemaContext:
         """The schema context for one question: pinned first, dropped never, within budget (unknown keys ignored)."""
         if budget_tokens < 50:
             raise ValueError(f"budget_tokens={budget_tokens} is too small; use at least 50")
-        scores = self.scores(question, history)
+        scores = self.scores(question, history, expand)
+        history = [*history, expand] if expand else history  # its columns are kept when trimming
         skip = {self.index_of[k] for k in dropped if k in self.index_of}
         pins = [self.index_of[k] for k in dict.fromkeys(pinned) if k in self.index_of]
         pins = [i for i in pins if i not in skip]
@@ -188,9 +191,9 @@ def build_context(snapshot: Catalog | Mapping, question: str, *, dialect: str, b
         history=history)
 
 
-def _query(question: str, history: Sequence[str], vocabulary) -> dict[str, float]:
-    """Weighted query terms: the question, then earlier questions with decaying weight."""
-    texts = [(question, 1.0)]
+def _query(question: str, history: Sequence[str], vocabulary, expand: str = "") -> dict[str, float]:
+    """Weighted query terms: the question, earlier questions with decaying weight, glossary words."""
+    texts = [(question, 1.0), (expand, EXPAND_WEIGHT)]
     texts += [(earlier, HISTORY_WEIGHT * HISTORY_DECAY**age) for age, earlier in enumerate(reversed(history))]
     return query_weights(texts, vocabulary)
 

@@ -31,6 +31,7 @@ from olympus.agent.tokens import count_tokens
 from olympus.agent.tools import Toolbox, cap_rows, tool_specs
 from olympus.errors import ConfigError, OlympusError
 from olympus.guard import strip_fences
+from olympus.semantic.glossary import expansion, prompt_block
 
 if TYPE_CHECKING:
     from olympus.config import Settings
@@ -67,20 +68,20 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     settings = settings or workspace.settings
     record = workspace.get(connection_name)
     model = llm if llm is not None else chat_model(settings)
-    snapshot = workspace.schema(record.name)
     dialect = workspace.connector_class(record.name).dialect
-    index = workspace.schema_index(record.name, snapshot,
-                                   lambda: SchemaIndex.from_snapshot(snapshot))
+    index = workspace.described_index(record.name, SchemaIndex.from_snapshot)  # + Olympus descriptions
     turns = [t for t in map(Turn.of, history) if t is not None][-HISTORY_TURNS:]
     dropped = list(dropped)
     pins = [*pinned, *earlier_tables(turns, dialect, index)]
     examples = workspace.verified_examples(record.name, question, index=index,  # few-shot
                                            budget_tokens=budget_tokens)
+    terms = workspace.glossary_matches(record.name, question, [t.question for t in turns])
+    glossary = prompt_block(terms)  # the business terms the question uses, within the budget
     context = index.context(question, dialect=dialect, pinned=pins, dropped=dropped,
-                            budget_tokens=budget_tokens - count_tokens(examples),
-                            history=[t.question for t in turns])
+                            budget_tokens=budget_tokens - count_tokens(examples) - count_tokens(glossary),
+                            history=[t.question for t in turns], expand=expansion(terms))
     run = AgentRun(workspace, record, model, index, dialect, question, context=context,
-                   examples=examples,
+                   examples=examples, glossary=glossary,
                    max_attempts=max_attempts, row_limit=settings.row_limit,
                    secrets=(settings.openai_api_key or "",))
     started = time.perf_counter()
@@ -111,8 +112,9 @@ class AgentRun:
 
     def __init__(self, ws: "Workspace", record, model, index: SchemaIndex, dialect: str,
                  question: str, *, context, max_attempts: int, row_limit: int,
-                 secrets: tuple[str, ...] = (), examples: str = "") -> None:
+                 secrets: tuple[str, ...] = (), examples: str = "", glossary: str = "") -> None:
         self.examples = examples  # verified question -> SQL pairs like this one (prompt text)
+        self.glossary = glossary  # glossary terms the question uses (prompt text)
         self.ws, self.record, self.model, self.index = ws, record, model, index
         self.secrets = secrets  # the API key: servers echo it back in error bodies
         self.dialect, self.question, self.context = dialect, question, context
@@ -145,7 +147,7 @@ class AgentRun:
         system = prompts.system_prompt(self.dialect, ctx.text, shown=len(ctx.tables),
                                        total=ctx.total_tables, expose_data=self.expose,
                                        row_limit=self.row_limit, max_attempts=self.max_attempts,
-                                       examples=self.examples)
+                                       examples=self.examples, glossary=self.glossary)
         messages: list = [SystemMessage(system)]
         for turn in turns:  # answers hold row values: replayed only when data may be shared
             messages += [HumanMessage(turn.question),

@@ -63,7 +63,7 @@ def sqlglot_dialect(dialect: str) -> str:
 
 
 def system_prompt(dialect: str, schema_text: str, *, shown: int, total: int, expose_data: bool,
-                  row_limit: int, max_attempts: int, examples: str = "") -> str:
+                  row_limit: int, max_attempts: int, examples: str = "", glossary: str = "") -> str:
     """The system message: dialect rules, safety rules, how to answer, then the schema context
     (and verified examples like the question, when there are some)."""
     r = rules(dialect)
@@ -73,6 +73,7 @@ def system_prompt(dialect: str, schema_text: str, *, shown: int, total: int, exp
                          notes=r.notes or "Prefer explicit JOIN ... ON over implicit joins.",
                          attempts=max_attempts, data_note=DATA_ON if expose_data else DATA_OFF,
                          shown=shown, total=total, schema=body.strip() or EMPTY_SCHEMA) + (
+        f"\n{glossary.strip()}\n" if glossary.strip() else "") + (
         f"\n{examples.strip()}\n" if examples.strip() else "")
 
 

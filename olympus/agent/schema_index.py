@@ -78,6 +78,10 @@ def query_weights(texts: Iterable[tuple[str, float]], vocabulary: Container[str]
             weights[root(term)] += ROOT_SHARE * weight
         for joined in _joined(text, vocabulary):  # "sales people" -> salesperson
             weights[joined] += weight
+        for term in found:  # "salesperson" -> sales, person (when the catalog says them apart)
+            if term not in vocabulary:
+                for part in split_compound(term, vocabulary):
+                    weights[part] += COMPOUND_SHARE * weight
         extra = {s for t in found for s in synonyms().get(t, ()) if s in vocabulary} - set(found)
         for term in extra:
             weights[term] += SYNONYM_SHARE * weight
