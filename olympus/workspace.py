@@ -395,11 +395,11 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
             if error is exc:
                 raise
             raise error from None
-        reads = result.reads if cached is not None else \
+        reads = (cached.reads if cached is not None else ()) or \
             self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
         object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
         if cached is None:
-            self._cache_put(slot, result)  # with its lineage: a hit parses nothing for it
+            self._cache_put(slot, result, record)  # with its lineage: a hit needn't parse
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,

@@ -111,15 +111,16 @@ def _typed(value: Any) -> str:
 
 
 # ---- encoding --------------------------------------------------------------------------------
-def encode(result: "QueryResult") -> bytes:
-    """The result's facts (JSON) followed by its rows as an Arrow IPC stream."""
+def encode(result: "QueryResult", *, lineage: str | None = None) -> bytes:
+    """The result's facts (JSON) followed by its rows as an Arrow IPC stream; `lineage` names
+    the catalog its `reads` were resolved against."""
     import pyarrow as pa
 
     facts = {"columns": list(result.columns), "types": list(result.types),
              "row_count": result.row_count, "truncated": result.truncated,
              "truncated_by": result.truncated_by, "sql": result.sql,
              "db_types": list(result.db_types), "elapsed_ms": result.elapsed_ms,
-             "reads": list(getattr(result, "reads", ()) or ())}
+             "reads": list(getattr(result, "reads", ()) or ()), "lineage": lineage}
     head = json.dumps(facts).encode()
     sink = pa.BufferOutputStream()
     table = result.arrow if result.arrow is not None else pa.Table.from_pandas(
@@ -129,8 +130,10 @@ def encode(result: "QueryResult") -> bytes:
     return _HEADER.pack(len(head)) + head + sink.getvalue().to_pybytes()
 
 
-def decode(entry: Entry, *, elapsed_ms: float, sql: str | None = None) -> "QueryResult":
-    """The QueryResult of a cached entry, marked with when it was cached."""
+def decode(entry: Entry, *, elapsed_ms: float, sql: str | None = None,
+           lineage: str | None = None) -> "QueryResult":
+    """The QueryResult of a cached entry, marked with when it was cached; its `reads` only
+    when resolved against the same catalog (`lineage`), else empty (to be worked out again)."""
     import pyarrow as pa
 
     from olympus.runner import QueryResult
@@ -143,7 +146,9 @@ def decode(entry: Entry, *, elapsed_ms: float, sql: str | None = None) -> "Query
                        arrow=table, row_count=facts["row_count"],
                        truncated=facts["truncated"], truncated_by=facts["truncated_by"],
                        elapsed_ms=elapsed_ms, sql=sql or facts["sql"],
-                       db_types=tuple(facts["db_types"]), reads=tuple(facts.get("reads") or ()),
+                       db_types=tuple(facts["db_types"]),
+                       reads=tuple(facts.get("reads") or ()) if facts.get("lineage") == lineage
+                       else (),
                        cached_at=datetime.fromtimestamp(entry.stored_at, timezone.utc))
 
 

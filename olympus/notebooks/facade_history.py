@@ -150,12 +150,24 @@ class HistoryMethods:
         (self.limiter or self.shared.limits.bound(self.principal.user)).acquire(record.id)
         try:
             return decode(entry, elapsed_ms=(time.perf_counter() - started) * 1000,
-                          sql=slot.sql)
+                          sql=slot.sql, lineage=self._lineage_stamp(record))
         except Exception as exc:  # a corrupt or foreign entry: run the query instead
             log.warning("Ignoring an unreadable cached result (%s)", type(exc).__name__)
             return None
 
-    def _cache_put(self, slot: "Slot | None", result: "QueryResult") -> None:
+    def _lineage_stamp(self, record: "ConnectionRecord") -> str | None:
+        """Which cached catalog a result's lineage was resolved against (None: none yet)."""
+        from olympus.catalog import CacheKey
+
+        try:
+            found = self.catalog.peek(CacheKey(self.owner, record.id,
+                                               record.updated_at.isoformat()))
+        except Exception:  # lineage is a nicety; an unreadable catalog means "none"
+            return None
+        return None if found is None else str(getattr(found, "introspected_at", None))
+
+    def _cache_put(self, slot: "Slot | None", result: "QueryResult",
+                   record: "ConnectionRecord") -> None:
         """Keep a successful result; too large ones (over the per-entry cap) are skipped."""
         from olympus.notebooks.cache import encode
 
@@ -163,7 +175,8 @@ class HistoryMethods:
         if slot is None or cache is None or (result.nbytes or 0) > cache.max_entry_bytes:
             return
         try:
-            cache.put(slot.key, encode(result), ttl_s=slot.ttl_s)
+            blob = encode(result, lineage=self._lineage_stamp(record))
+            cache.put(slot.key, blob, ttl_s=slot.ttl_s)
         except Exception as exc:  # a type Arrow IPC can't write: that result isn't cached
             log.warning("Not caching a result (%s: %s)", type(exc).__name__, str(exc)[:200])
 

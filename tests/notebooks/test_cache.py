@@ -104,12 +104,14 @@ def test_a_result_survives_encoding_with_its_types():
                          types=tuple(str(t) for t in table.schema.types), arrow=table,
                          row_count=2, truncated=True, truncated_by="rows", sql="SELECT 1",
                          db_types=("INTEGER",) * 5, elapsed_ms=12.5, reads=("t.n", "t.s"))
-    back = decode(Entry(encode(result), 1_700_000_000.0), elapsed_ms=0.1)
+    entry = Entry(encode(result, lineage="catalog@1"), 1_700_000_000.0)
+    back = decode(entry, elapsed_ms=0.1, lineage="catalog@1")
     assert back.arrow.equals(table) and back.rows() == result.rows()
     assert (back.columns, back.types, back.truncated, back.truncated_by, back.db_types) == (
         result.columns, result.types, True, "rows", result.db_types)
     assert back.cached_at == dt.datetime.fromtimestamp(1_700_000_000, dt.timezone.utc)
     assert back.elapsed_ms == 0.1 and back.reads == ("t.n", "t.s")  # lineage kept
+    assert decode(entry, elapsed_ms=0.1, lineage="catalog@2").reads == ()  # worked out again
 
 
 # ---- through Workspace.run_sql -----------------------------------------------------------------
