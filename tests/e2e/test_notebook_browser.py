@@ -1,0 +1,135 @@
+"""Notebooks in real Chromium on the demo: build a notebook with a parameter and a cell that reads
+an earlier one (typed into the SQL editor), keep its chart, reload and find it intact with the
+chart drawn, restore a version, and the present view without editors or buttons."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus
+
+import pytest
+from playwright.sync_api import expect
+
+from olympus.config import Settings
+from olympus.store import Store
+from olympus.workspace import Workspace
+from tests.e2e.test_app_browser import wait_idle
+from tests.e2e.test_chart_browser import coloured_pixels
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NAME = "Browser build"
+EDITOR = 'iframe[title*="code_editor"]'
+MONTHLY = ("SELECT date_trunc('month', origination_date) AS month, count(*) AS loans "
+           "FROM loans GROUP BY 1 ORDER BY 1")
+CHAINED = "SELECT month, loans FROM {{query_1}} WHERE loans >= {{min_loans}} ORDER BY month"
+
+
+def store_ws(home) -> Workspace:
+    settings = Settings.from_env({"OLYMPUS_HOME": str(home)})
+    return Workspace(Store.from_settings(settings), settings=settings)
+
+
+def main(page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def type_sql(page, sql: str) -> None:
+    """Into the open cell's editor, then Ctrl+Enter (saves and runs it)."""
+    frame = page.frame_locator(EDITOR).first
+    expect(frame.locator("#REACT_ACE_EDITOR")).to_be_visible()
+    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(sql)  # as pasted: no auto-closed brackets or completion popups
+    page.wait_for_timeout(800)  # the editor's debounce sends the change
+    page.keyboard.press("Control+Enter")
+    wait_idle(page, 60_000)
+
+
+def click(page, name: str, *, within=None) -> None:
+    (within or main(page)).get_by_role("button", name=re.compile(name)).first.click()
+    wait_idle(page, 60_000)
+
+
+def chart_pixels(page, artifacts_dir, tag: str) -> int:
+    chart = main(page).locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart.locator("canvas, svg").first).to_be_visible(timeout=60_000)
+    page.wait_for_function("el => el.getBoundingClientRect().height > 150",
+                           arg=chart.element_handle())
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1_000)  # Vega's first paint
+    return int(coloured_pixels(chart.screenshot(
+        path=str(artifacts_dir / f"e2e-notebook-{tag}.png"))).sum())
+
+
+def test_build_reload_restore_and_present(page, streamlit_server, artifacts_dir):
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    page.goto(streamlit_server["url"] + "/Notebooks")
+    page.locator("h1", has_text="Notebooks").wait_for()
+    wait_idle(page, 90_000)
+    page.get_by_label("New notebook").fill(NAME)
+    click(page, "^Create$")
+    expect(page.locator("h1", has_text=NAME)).to_be_visible()
+    assert "notebook=Browser+build" in page.url
+
+    # a number parameter
+    main(page).get_by_text("Parameters").click()
+    form = main(page).locator('[data-testid="stForm"]')
+    form.get_by_label("Name").fill("min_loans")
+    kind = form.get_by_test_id("stSelectbox").filter(has_text="Kind").first
+    expect(kind).to_be_visible()
+    page.wait_for_timeout(500)  # the expander's opening animation
+    kind.locator("input").click()
+    page.get_by_role("option", name="Number", exact=True).click()
+    expect(kind.locator("input")).to_have_value("Number")
+    form.get_by_label("Default").fill("150")
+    click(page, "Add parameter", within=form)
+    expect(main(page).get_by_role("spinbutton").first).to_have_value("150")
+
+    # two SQL cells: the second reads the first by name and binds the parameter
+    click(page, "SQL cell")
+    type_sql(page, MONTHLY)
+    expect(main(page)).to_contain_text(re.compile(r"\d+ rows"))
+    click(page, "Done")
+    click(page, "SQL cell")
+    type_sql(page, CHAINED)
+    ws = store_ws(streamlit_server["home"])
+    want = ws.run_sql("Demo", f"SELECT count(*) FROM ({MONTHLY}) t WHERE loans >= 150").df
+    rows = int(want.iloc[0, 0])
+    expect(main(page)).to_contain_text(f"{rows} rows")
+    click(page, "Keep this view")  # the chart the result view suggests becomes the cell's view
+    click(page, "Done")
+    nb = ws.notebook(NAME)
+    assert [c.sql for c in nb.cells] == [MONTHLY, CHAINED]
+    assert nb.cells[1].view.kind == "chart" and nb.params[0].name == "min_loans"
+
+    page.reload()  # a new session: the URL opens the notebook, the results come back (cache)
+    expect(page.locator("h1", has_text=NAME)).to_be_visible()
+    wait_idle(page, 60_000)
+    expect(main(page)).to_contain_text("{{query_1}}")
+    assert chart_pixels(page, artifacts_dir, "reloaded") > 2_000
+
+    # versions: save v1, add a note, restore v1 -> the note is gone again
+    click(page, "Save version")
+    click(page, "Note cell")
+    assert len(ws.notebook(NAME).cells) == 3
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Versions").click()
+    expect(sidebar).to_contain_text("v1")
+    click(page, "Restore v1", within=sidebar)
+    expect(main(page).locator('[class*="st-key-nb-cell-"]')).to_have_count(2)
+    assert len(ws.notebook(NAME).cells) == 2
+
+    # present view: results and charts, no editor, no code, no buttons
+    page.goto(f"{streamlit_server['url']}/Notebooks?notebook={quote_plus(NAME)}&present=1")
+    expect(page.locator("h1", has_text=NAME)).to_be_visible()
+    wait_idle(page, 60_000)
+    assert chart_pixels(page, artifacts_dir, "present") > 2_000
+    expect(page.locator(EDITOR)).to_have_count(0)
+    controls = ", ".join(f'[data-testid="{t}"]' for t in (
+        "stButton", "stDownloadButton", "stPopover", "stTextInput", "stTextArea",
+        "stNumberInput", "stDateInput", "stSelectbox", "stForm"))
+    expect(main(page).locator(controls)).to_have_count(0)  # (charts keep their own menus)
+    expect(main(page).locator('[data-testid="stCode"]')).to_have_count(0)
+    expect(main(page)).to_contain_text("Leave the present view")
