@@ -14,6 +14,7 @@ pages = [
     st.Page(PAGES["ask"], title="Ask", icon=ICONS["ask"]),
     st.Page(PAGES["notebooks"], title="Notebooks", icon=ICONS["notebooks"]),
     st.Page(PAGES["schedules"], title="Schedules", icon=ICONS["schedules"]),
+    st.Page(PAGES["glossary"], title="Glossary", icon=ICONS["glossary"]),
 ]
 # gate first: an anonymous visitor gets the sign-in screen and no navigation at all
 who = identity.gate(config, hide=lambda: st.navigation(pages, position="hidden"))

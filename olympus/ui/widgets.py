@@ -28,12 +28,13 @@ ICONS = {
     "performance": ":material/speed:",
     "notebooks": ":material/menu_book:",
     "schedules": ":material/schedule:",
+    "glossary": ":material/local_library:",
 }
 PAGES = {"connections": "pages/1_Connections.py",
          "schema": "pages/2_Schema.py", "ask": "pages/3_Ask.py",
          "members": "pages/4_Members.py", "schedules": "pages/6_Schedules.py",
          "verified": "pages/9_Verified.py",
-         "notebooks": "pages/10_Notebooks.py"}
+         "notebooks": "pages/10_Notebooks.py", "glossary": "pages/8_Glossary.py"}
 
 
 def page_setup(title: str, icon: str, *, router: bool = False) -> None:
