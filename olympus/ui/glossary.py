@@ -103,3 +103,36 @@ def yaml_panel(ws, connections: list[str], can_edit: bool) -> None:
                 for missing in (*report.unmatched_tables, *report.unmatched_columns):
                     st.text(f"Not found: {missing}")
         st.caption("dbt: `python -m olympus semantic dbt CONNECTION PATH` reads manifest.json or schema.yml files.")
+
+
+# ---- the Schema page ----------------------------------------------------------------------------
+def description_editor(ws, connection: str, table) -> None:
+    """Olympus descriptions of one table and its columns (stored in Olympus, never in the
+    database; the agent reads them instead of the comments); editors change them here."""
+    with st.expander("Edit description", icon=ICONS["edit"]):
+        notes, error = widgets.guarded(lambda: {d.column: d for d in ws.descriptions(connection)
+                                                if d.table == table.qualified_name})
+        if error:
+            widgets.error_box(error)
+            return
+        for column, note in sorted(notes.items()):
+            st.text(f"{column or '(table)'}: {note.text}")
+        if not notes:
+            st.caption("No Olympus descriptions yet: the agent reads the database's comments.")
+        if not ws.principal.can("save"):
+            return
+        whole = "(the table)"
+        key = f"desc:{connection}:{table.qualified_name}"
+        target = st.selectbox("Describe", [whole, *(c.name for c in table.columns)], key=f"{key}:what")
+        column = "" if target == whole else target
+        current = notes.get(column)
+        comment = table.description if not column else (table.column(column).description if table.column(column) else None)
+        text = st.text_area("Description", value=current.text if current else (comment or ""),
+                            key=f"{key}:{column}:text", help="Empty: back to the database's own comment.")
+        if st.button("Save description", key=f"{key}:{column}:save", icon=ICONS["edit"]):
+            _, error = widgets.guarded(lambda: ws.set_description(connection, table.qualified_name, column, text))
+            if error:
+                widgets.error_box(error)
+            else:
+                st.success(md_text(f"Saved: the agent now reads this for {table.qualified_name}"
+                                   + (f".{column}" if column else "") + "."))

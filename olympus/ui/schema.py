@@ -11,7 +11,7 @@ from olympus.catalog import Catalog, Table
 from olympus.connectors import connector_class
 from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
-from olympus.ui import resources, state, verified, widgets
+from olympus.ui import glossary, resources, state, verified, widgets
 from olympus.ui.safe_text import badge_text, md_code, md_text
 from olympus.ui.schema_parts import dot_label, relationship_dot, starter_sql  # noqa: F401
 from olympus.ui.widgets import ICONS
@@ -238,6 +238,7 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table,
     st.dataframe(frame, hide_index=True, key=f"cols:{table.qualified_name}",
                  height=min(38 + 35 * len(frame), 460), column_config=_detail_columns(frame))
     verified.used_by_panel(ws, record.name, table)  # what reads it: impact before a change
+    glossary.description_editor(ws, record.name, table)  # Olympus descriptions over comments
     graph = relationship_dot(snap, table)
     if graph:
         st.markdown("**Relationships**")
