@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from olympus.store import Store
 
 ACTIONS = ("query", "ask", "sign_in", "connection_add", "connection_edit", "connection_delete",
-           "connection_test", "grant", "member_change")
+           "connection_test", "grant", "member_change",
+           "schedule_run", "schedule_create", "schedule_edit", "schedule_delete",
+           "schedule_run_now", "alert_add", "alert_delete")  # olympus.ops schedules
 TEXT_CAP = 20_000  # SQL, questions and details are kept up to this many characters
 
 

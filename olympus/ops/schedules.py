@@ -125,7 +125,8 @@ def check_timezone(tz: str):
                           suggestion="Use an IANA name such as UTC or Europe/Paris.") from None
 
 
-def check_timing(cron: str | None, interval_s: int | None, tz: str) -> tuple[str | None, int | None]:
+def check_timing(cron: str | None, interval_s: int | None,
+                 tz: str) -> tuple[str | None, int | None]:
     """Exactly one of a valid five-field cron expression or an interval of >= MIN_INTERVAL_S."""
     cron = (cron or "").strip() or None
     check_timezone(tz)

@@ -1,4 +1,4 @@
-"""The schedule worker: APScheduler computes when each schedule is due; the store decides who runs it.
+"""The schedule worker: APScheduler computes when each schedule is due; the store, who runs it.
 
 APScheduler 3 (BackgroundScheduler) fires each schedule's cron or interval trigger in its time
 zone, coalesces misfires and runs jobs on a thread pool. Its job stores must not be shared
@@ -120,13 +120,14 @@ class ScheduleWorker:
 
         return BackgroundScheduler(
             timezone=timezone.utc,
-            executors={"default": OccurrenceExecutor(self.options.threads)},
+            executors={"default": OccurrenceExecutor(self.options.threads),
+                       "sync": ThreadPoolExecutor(1)},  # busy runs never delay the sync
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(self.options.misfire_s)})
 
     def start(self) -> "ScheduleWorker":
         self.scheduler.add_job(self.sync, "interval", seconds=self.options.poll_s, id=SYNC_JOB,
-                               next_run_time=datetime.now(timezone.utc))
+                               next_run_time=datetime.now(timezone.utc), executor="sync")
         self.scheduler.start()
         log.info("Schedule worker %s started", self.name)
         return self

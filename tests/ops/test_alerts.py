@@ -161,7 +161,8 @@ def test_a_failed_delivery_is_recorded_and_the_run_still_succeeds(setup):
     ws.add_alert("Revenue watch", condition="any_rows", channel="webhook", settings={"url": dead})
     outcome = run(ws)
     assert outcome.status == "ok" and outcome.alerts[0]["delivered"] is False
-    assert "127.0.0.1" in outcome.alerts[0]["error"] and HOOK_TOKEN not in outcome.alerts[0]["error"]
+    error = outcome.alerts[0]["error"]
+    assert "127.0.0.1" in error and HOOK_TOKEN not in error
     run_row = ws.schedule_runs("Revenue watch")[0]
     assert run_row.alerts[0]["delivered"] is False
     assert "delivered 0" in ws.activity(action="schedule_run")[0].detail

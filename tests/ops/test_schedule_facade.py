@@ -161,3 +161,23 @@ def test_edit_pause_delete(ws):
     assert ws.schedules() == []
     actions = [e.action for e in ws.activity()]
     assert {"schedule_create", "schedule_edit", "schedule_delete"} <= set(actions)
+
+
+def test_a_notebook_schedule_runs_every_cell_and_keeps_the_last_result(ws, store):
+    from olympus.notebooks import model as m
+
+    cells = [m.new_cell("note", name="intro", markdown="Totals"),
+             m.new_cell("sql", name="rows", connection="data", sql="SELECT label, value FROM t"),
+             m.new_cell("sql", name="total", connection="data",
+                        sql="SELECT sum(value) AS total FROM {{rows}}")]
+    ws.create_notebook("Weekly", cells=cells)
+    made = ws.create_schedule("weekly", notebook="Weekly", cron="0 9 * * 1",
+                              timezone="Europe/Berlin")
+    assert made.target == "notebook" and made.connection_id is None
+    outcome = ws.run_schedule_now("weekly")
+    assert outcome.status == "ok", outcome.error
+    assert outcome.snapshot["columns"] == ["total"] and outcome.snapshot["rows"] == [[3.0]]
+    [(schedule, last)] = ws.notebook_schedules("Weekly")  # shown on the notebook
+    assert schedule.name == "weekly" and last.status == "ok"
+    with pytest.raises(Exception, match="Nope"):
+        ws.create_schedule("x", notebook="Nope", interval_s=600)
