@@ -18,7 +18,9 @@ def deliver(schedules: "Schedules", schedule: "Schedule", snap: Mapping[str, Any
     """One entry per alert that fired: delivered or why not (a failed delivery doesn't fail
     the run: its result is kept and the failure is shown with the run)."""
     from olympus.ops.alerts import fires, message
-    from olympus.ops.notify import send
+    from olympus.ops.notify import private_ok, send
+
+    allow_private = private_ok(schedules.store.settings)
 
     fired: list[dict[str, Any]] = []
     for alert in schedules.alerts(schedule):
@@ -29,7 +31,7 @@ def deliver(schedules: "Schedules", schedule: "Schedule", snap: Mapping[str, Any
         try:
             text = message(schedule.name, alert, snap, due_at=due_at.isoformat())
             send(alert.channel, schedules.alert_settings(alert),
-                 f"Olympus alert: {schedule.name}", text)
+                 f"Olympus alert: {schedule.name}", text, allow_private=allow_private)
             entry["delivered"] = True
         except Exception as exc:  # noqa: BLE001 - recorded with the run, never raised
             from olympus.workspace_audit import error_text

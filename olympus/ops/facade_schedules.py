@@ -132,6 +132,10 @@ class ScheduleMethods:
         schedule = self._own_schedule(name)
         column, threshold = check_condition(condition, column, threshold)
         clean, label = check_channel(channel, settings)
+        from olympus.ops.notify import check_reachable, private_ok
+
+        if not private_ok(self.settings):
+            check_reachable(channel, clean)
         self.store.check_key()
         return self.schedule_store.add_alert(schedule, {
             "condition": condition, "column": column, "threshold": threshold,

@@ -49,8 +49,41 @@ def _check_email(settings: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return clean, f"email to {', '.join(recipients)} via {host}"
 
 
-def send(channel: str, settings: Mapping[str, Any], subject: str, text: str) -> None:
+def private_ok(app_settings: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Hosted (sign-in on), alerts may not reach private, loopback or link-local addresses
+    (an editor could otherwise make the worker call internal services) unless
+    OLYMPUS_ALLOW_PRIVATE_ALERTS=1; locally they may."""
+    import os
+
+    env = os.environ if environ is None else environ
+    return getattr(app_settings, "auth", "none") == "none" or \
+        env.get("OLYMPUS_ALLOW_PRIVATE_ALERTS", "").lower() in ("1", "true", "yes")
+
+
+def check_reachable(channel: str, settings: Mapping[str, Any]) -> None:
+    """ConfigError when the alert's host resolves to a non-public address."""
+    import ipaddress
+    import socket
+
+    host = urlsplit(settings["url"]).hostname if channel == "webhook" else settings["host"]
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        raise DeliveryFailed(f"The alert's host {host} does not resolve.") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise ConfigError(f"Alerts can't be sent to {host}: it is a private or local "
+                              "address.", fields=("url", "host"),
+                              suggestion="Use a public webhook or mail server, or ask the "
+                                         "operator to set OLYMPUS_ALLOW_PRIVATE_ALERTS=1.")
+
+
+def send(channel: str, settings: Mapping[str, Any], subject: str, text: str, *,
+         allow_private: bool = True) -> None:
     """Deliver or raise; errors name the channel's host, never its secrets."""
+    if not allow_private:
+        check_reachable(channel, settings)  # again at send time: DNS may have changed
     if channel == "webhook":
         post_webhook(settings["url"], text)
     else:

@@ -182,3 +182,21 @@ def test_bad_alerts_are_clear_errors(setup, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         ws.add_alert("Revenue watch", **kwargs)
     assert ws.schedule_alerts("Revenue watch") == []
+
+
+def test_hosted_alerts_may_not_reach_private_addresses(setup, receiver, monkeypatch):
+    from dataclasses import replace
+
+    ws, _, _ = setup
+    url, bodies = receiver
+    monkeypatch.delenv("OLYMPUS_ALLOW_PRIVATE_ALERTS", raising=False)
+    ws.settings = replace(ws.settings, auth="proxy")  # sign-in on: hosted rules
+    for settings, channel in (({"url": url}, "webhook"),
+                              ({"url": "http://169.254.169.254/latest"}, "webhook"),
+                              ({**email_settings(25), "host": "localhost"}, "email")):
+        with pytest.raises(ConfigError, match="private or local address"):
+            ws.add_alert("Revenue watch", condition="any_rows", channel=channel,
+                         settings=settings)
+    monkeypatch.setenv("OLYMPUS_ALLOW_PRIVATE_ALERTS", "1")  # the operator allows it
+    assert ws.add_alert("Revenue watch", condition="any_rows", channel="webhook",
+                        settings={"url": url}).label == "webhook to 127.0.0.1"
