@@ -34,6 +34,7 @@ class DashboardMethods:
         """Estimated bytes/price or rows/cost (EXPLAIN, never ANALYZE; BigQuery's dry run) and
         hints; `confirm` says what to ask above this connection's thresholds. The guard
         refuses here exactly as it would on running."""
+        from olympus.connectors.worker import EngineCrashed
         from olympus.errors import OlympusError, UnsafeSQL
         from olympus.ops import cost
         from olympus.ops.hints import Facts, hints
@@ -45,7 +46,7 @@ class DashboardMethods:
         timeout = min(self.settings.statement_timeout_s, PREVIEW_TIMEOUT_S)
         try:
             plan = connector.estimate(sql, timeout_s=timeout)
-        except UnsafeSQL:
+        except (UnsafeSQL, EngineCrashed):  # refused, or the engine died planning it: say so
             raise
         except OlympusError as exc:  # advisory: a missing estimate never blocks a query
             return cost.Preview(None, None, None, note=f"No estimate: {exc.message}",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from olympus.connectors.worker import EngineCrashed
 from olympus.errors import OlympusError
 from olympus.ui import state
 from olympus.ui.widgets import md_text
 
 CONFIRM, CONFIRMED, HINTS = "preview:confirm", "preview:confirmed", "preview:hints"
+CRASHED = "preview:crashed"
 
 
 def should_wait(ws, name: str, sql: str) -> bool:
@@ -19,6 +21,11 @@ def should_wait(ws, name: str, sql: str) -> bool:
         return False
     try:
         preview = ws.preview(name, sql)
+    except EngineCrashed:  # the query runs next on a new engine; the crash is no secret
+        state.pop(ws.owner, HINTS)
+        state.put(ws.owner, CRASHED, (name, "Estimating this query crashed the database engine; "
+                                         "it was restarted, and the query ran on the new one."))
+        return False
     except OlympusError:
         state.pop(ws.owner, HINTS)
         return False
@@ -51,6 +58,9 @@ def confirm_box(ws, name: str, run) -> None:
 
 def hints_box(ws, name: str) -> None:
     """What the estimate said about the latest SQL run on this connection, and its hints."""
+    crashed = state.pop(ws.owner, CRASHED)
+    if crashed is not None and crashed[0] == name:
+        st.warning(crashed[1], icon=":material/restart_alt:")
     shown = state.get(ws.owner, HINTS)
     if shown is None or shown[0] != name or not shown[3]:
         return
