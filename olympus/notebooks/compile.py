@@ -7,6 +7,8 @@ markers (`{{start_date}}`) stay markers here; the runner binds them as driver pa
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -159,6 +161,28 @@ def _param_values(cells: Sequence[Any], chain: list[int], values: Mapping[str, A
 # ---- building the statement ----------------------------------------------------------------------
 def _with_ctes(cells: Sequence[Any], order: list[int], index: int, read: str, write: str,
                ready: Sequence[int] = ()) -> tuple[str, dict[str, str]]:
+    """_build, remembered per cell texts: a notebook re-run compiles the same cells again."""
+    key = (tuple((c.name, c.kind, c.connection, c.sql) for c in cells), tuple(order), index,
+           read, write, tuple(ready))
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+        if found is not None:
+            _MEMO.move_to_end(key)
+            return found[0], dict(found[1])
+    built = _build(cells, order, index, read, write, ready)
+    with _MEMO_LOCK:
+        _MEMO[key] = built
+        while len(_MEMO) > 256:
+            _MEMO.popitem(last=False)
+    return built[0], dict(built[1])
+
+
+_MEMO: "OrderedDict[tuple, tuple[str, dict[str, str]]]" = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def _build(cells: Sequence[Any], order: list[int], index: int, read: str, write: str,
+           ready: Sequence[int] = ()) -> tuple[str, dict[str, str]]:
     """One statement: each upstream cell a CTE (named after it, renamed on a clash), then the
     cell itself. `ready`: cells read as tables already there (local mode); their table names
     are returned with the SQL."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
 
 from olympus.errors import ConfigError, SQLSyntaxError
@@ -143,6 +144,14 @@ def check_choice(name: str, value: Any, options: list[str]) -> str:
 # ---- markers -------------------------------------------------------------------------------
 def find_markers(sql: str, dialect: str = "") -> list[Marker]:
     """Every `{{name}}` outside string literals and comments (the dialect's own tokenizer)."""
+    if "{{" not in sql:
+        return []
+    return list(_markers(sql, dialect))
+
+
+@lru_cache(maxsize=512)
+def _markers(sql: str, dialect: str) -> tuple[Marker, ...]:
+    """find_markers, remembered per text: a notebook re-run tokenizes the same cells again."""
     from sqlglot import Dialect
     from sqlglot.tokens import TokenType
 
@@ -164,7 +173,7 @@ def find_markers(sql: str, dialect: str = "") -> list[Marker]:
                     i = close + 2
                     continue
         i += 1
-    return found
+    return tuple(found)
 
 
 def _closing(tokens: list, i: int) -> int | None:
