@@ -99,3 +99,11 @@ def test_declared_foreign_keys_still_count():
     index = _index(parent, child)
     assert index.index_of["s.fixture"] in index.adjacent[index.index_of["s.league"]]
     assert _top(index, "How many games per league and season?", 2)[0] == "s.fixture"
+
+
+def test_a_persons_name_asks_for_name_columns():
+    people = _t("club", "member", "first_name", "last_name", "phone")
+    devices = _t("it", "device", "phone", "serial")
+    index = _index(people, devices)
+    assert _top(index, 'Tell the phone of "Carlo Jacobs".') == ["club.member"]
+    assert _top(index, "Which phone was bought in March April?")[0] == "it.device"  # months are no names

@@ -16,10 +16,13 @@ from olympus.catalog_model import Table
 W_TABLE, W_SCHEMA, W_TABLE_NOTE, W_COLUMN, W_COLUMN_NOTE = 3.0, 1.0, 1.0, 1.5, 0.5
 COMPOUND_SHARE = 0.5  # weight of each half of a split compound identifier
 ROOT_SHARE = 0.4  # weight of a word's derivational root key next to its stem (payment ~ paid)
-SYNONYM_SHARE = 0.5  # weight of a thesaurus synonym the catalog uses, next to the question's word
-NAME_SHARE = 0.5  # a proper name the catalog does not know ("Carlo Jacobs") asks for a name column
+SYNONYM_SHARE = 0.7  # weight of a thesaurus synonym the catalog uses, next to the question's word
+NAME_SHARE = 1.0  # a proper name the catalog does not know ("Carlo Jacobs") asks for name columns
 K1, B = 1.2, 0.75
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z]+")
+_FULL_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+(?:['’]s)?)\s+([A-Z][a-z]+)")
+_CALENDAR = frozenset("january february march april may june july august september october november "
+                      "december monday tuesday wednesday thursday friday saturday sunday".split())
+PERSON_NAME = {"name": 1.0, "first": 0.5, "last": 0.5, "full": 0.5}  # where a person's name is kept
 
 
 def table_key(table: Table) -> str:
@@ -85,8 +88,9 @@ def query_weights(texts: Iterable[tuple[str, float]], vocabulary: Container[str]
         extra = {s for t in found for s in synonyms().get(t, ()) if s in vocabulary} - set(found)
         for term in extra:
             weights[term] += SYNONYM_SHARE * weight
-        if _names_unknown(text, vocabulary):
-            weights["name"] += NAME_SHARE * weight
+        if _person_named(text, vocabulary):
+            for term, share in PERSON_NAME.items():
+                weights[term] += NAME_SHARE * share * weight
     return dict(weights)
 
 
@@ -101,9 +105,13 @@ def _joined(text: str, vocabulary: Container[str]) -> set[str]:
     return out
 
 
-def _names_unknown(text: str, vocabulary: Container[str]) -> bool:
-    """Capitalised words mid-sentence that no table or column uses: a person's or thing's name."""
-    return any(normalise(w.lower()) not in vocabulary for w in _CAPITALISED.findall(text))
+def _person_named(text: str, vocabulary: Container[str]) -> bool:
+    """Two capitalised words mid-sentence that no table or column uses ('Carlo Jacobs'): a name."""
+    for pair in _FULL_NAME.findall(text):
+        words_ = [w.lower().split("'")[0].split("’")[0] for w in pair]
+        if not any(w in _CALENDAR or normalise(w) in vocabulary for w in words_):
+            return True
+    return False
 
 
 class Bm25:
