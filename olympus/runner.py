@@ -55,6 +55,7 @@ class QueryResult:
     arrow: "pa.Table | None" = field(default=None, repr=False, compare=False)  # df's source
     reads: tuple[str, ...] = ()  # lineage: "schema.table.column" it read (Workspace.run_sql sets it)
     cached_at: "datetime | None" = None  # served by the result cache: when it was stored
+    scanned_bytes: int | None = None  # bytes billed/scanned, where the engine reports it
 
     @property
     def nbytes(self) -> int | None:
@@ -195,7 +196,8 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
                        arrow=fetched.table,
                        row_count=fetched.table.num_rows, truncated=fetched.truncated,
                        elapsed_ms=elapsed, sql=clean, db_types=fetched.db_types,
-                       truncated_by=fetched.truncated_by or ("rows" if fetched.truncated else None))
+                       truncated_by=fetched.truncated_by or ("rows" if fetched.truncated else None),
+                       scanned_bytes=fetched.scanned_bytes)
 
 
 def _jsonable(value: Any) -> Any:

@@ -405,6 +405,8 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
                              extra={**facts, "bytes": result.nbytes,
                                     "cached": True if cached is not None else None,
+                                    "scanned_bytes": None if cached is not None
+                                    else result.scanned_bytes,
                                     "reads_json": json.dumps(list(reads)) if reads else None},
                              audit=self.audit_row(
                                  "query", status="ok", connection=record, sql=result.sql,

@@ -76,6 +76,7 @@ class Fetched:
     truncated: bool
     db_types: tuple[str, ...] = field(default_factory=tuple)
     truncated_by: str | None = None  # "rows" (the row limit) or "bytes" (the result byte cap)
+    scanned_bytes: int | None = None  # what the engine billed/scanned, where it says (BigQuery)
 
 
 class Connector:

@@ -304,7 +304,12 @@ class BigQuery(Connector):
         except BaseException:
             _cancel(job)
             raise
-        return self._read(rows, limit)
+        from dataclasses import replace
+
+        billed = job.total_bytes_billed  # what the job is billed for; else what it processed
+        billed = billed if billed is not None else job.total_bytes_processed
+        return replace(self._read(rows, limit),
+                       scanned_bytes=int(billed) if billed is not None else None)
 
     def _read(self, rows, limit: int | None) -> Fetched:
         """Result pages as Arrow until limit + 1 rows or the byte cap."""

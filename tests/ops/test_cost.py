@@ -152,3 +152,20 @@ def test_cli_preview(tmp_path, capsys, monkeypatch):
     assert [h["kind"] for h in data["hints"]] == ["cartesian_join"]
     assert main(["preview", "Demo", "DELETE FROM loans"]) == 1
     assert "Writes are not allowed" in capsys.readouterr().err
+
+
+def test_bigquery_bytes_billed_reach_the_dashboard(ws, bigquery_server, bigquery_client,
+                                                   bigquery_dataset):
+    """A BigQuery job's billed bytes land in the query log and the Performance figures."""
+    project, endpoint = bigquery_server
+    bigquery_client.query(f"CREATE TABLE {bigquery_dataset}.t (id INT64)").result()
+    bigquery_client.query(f"INSERT INTO {bigquery_dataset}.t VALUES (1), (2)").result()
+    ws.add_connection("bq", "bigquery", {"project": project, "dataset": bigquery_dataset,
+                                         "api_endpoint": endpoint}, test_first=False)
+    result = ws.run_sql("bq", "SELECT id FROM t", refresh=True)
+    assert result.scanned_bytes is not None and result.scanned_bytes >= 0
+    [entry] = ws.query_log(limit=1)
+    assert entry.scanned_bytes == result.scanned_bytes
+    assert ws.stats(days=1).scanned_bytes == result.scanned_bytes
+    again = ws.run_sql("bq", "SELECT id FROM t")  # a cache hit bills nothing
+    assert again.cached_at is not None and ws.query_log(limit=1)[0].scanned_bytes is None
