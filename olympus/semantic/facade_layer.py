@@ -109,15 +109,17 @@ class LayerMethods:
     @audited("layer_import")
     def import_layer(self, name: str, text: str) -> "ImportReport":
         """Read exported YAML into one connection: descriptions matched to its catalog, terms merged."""
+        from dataclasses import replace
+
+        from olympus.semantic.glossary import checked
         from olympus.semantic.yaml_io import parse
 
         self.principal.require("save")
         items, terms = parse(text)
+        terms = [checked(t) for t in terms]  # every term valid before anything is written
         report = self._write_descriptions(name, items)
         for term in terms:
             self.save_term(term, connection=name if term.connection_id else None)
-        from dataclasses import replace
-
         return replace(report, terms=len(terms))
 
     @audited("layer_dbt", lambda a: f"{a['name']}: {a['path']}")
