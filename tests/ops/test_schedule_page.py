@@ -69,3 +69,19 @@ def test_pause_and_delete(page):
     assert ws.schedule("nightly").enabled is True
     submit(at, "Delete")
     assert ws.schedules() == []
+
+
+def test_add_a_webhook_alert_shows_its_label_never_its_url(page):
+    make, ws = page
+    made = ws.create_schedule("nightly", connection="data", sql="SELECT 1 AS one",
+                              interval_s=600)
+    at = make()
+    at.text_input(key=f"alert:{made.id}:url").set_value(
+        "https://hooks.example.com/services/T0/B0/secret-token-77")
+    at = submit(at, "Add alert")
+    assert not at.exception and not at.error
+    texts = [t.value for t in at.text]
+    assert "When the result has rows: webhook to hooks.example.com" in texts
+    everything = " ".join(texts + [m.value for m in at.markdown] + [c.value for c in at.caption])
+    assert "secret-token-77" not in everything
+    assert [a.label for a in ws.schedule_alerts("nightly")] == ["webhook to hooks.example.com"]
