@@ -164,8 +164,7 @@ class ScheduleWorker:
     def fire(self, schedule_id: str, space: str, *, due_at: datetime | None = None) -> None:
         """An occurrence is due: run it if this worker's claim is the first."""
         claim = self.runs.claim(schedule_id, space, due_at or datetime.now(timezone.utc),
-                                self.name,
-                                lease_s=self.options.lease_s)
+                                self.name, lease_s=self.options.lease_s)
         if claim is not None:
             self.attempt(claim)
 
@@ -175,9 +174,10 @@ class ScheduleWorker:
         for run_id, attempt, status in self.runs.takeovers():
             run = self.runs.get(run_id)
             schedule = self.schedules.by_id(run.schedule_id) if run else None
-            if schedule is None or attempt >= schedule.max_attempts:
+            if schedule is None or attempt >= schedule.max_attempts or not schedule.enabled:
                 why = "its worker stopped during the run" if status == "running" else \
                     (run.error if run else None) or "the schedule is gone"
+                why += "" if schedule is None or schedule.enabled else " (paused since)"
                 error = f"Gave up after attempt {attempt}: {why}"
                 if self.runs.abandon(run_id, attempt, status, error) and schedule is not None:
                     self.attempt.abandoned(schedule, Claim(run_id, schedule.id, run.due_at,

@@ -181,3 +181,20 @@ def test_a_notebook_schedule_runs_every_cell_and_keeps_the_last_result(ws, store
     assert schedule.name == "weekly" and last.status == "ok"
     with pytest.raises(Exception, match="Nope"):
         ws.create_schedule("x", notebook="Nope", interval_s=600)
+
+
+def test_a_paused_schedule_is_not_retried(ws, store, monkeypatch):
+    import time
+
+    from olympus.ops.worker import ScheduleWorker, WorkerOptions
+
+    monkeypatch.setenv("OLYMPUS_WORKER_RETRY_S", "0.01")
+    ws.create_schedule("b", connection="data", sql="SELECT nope FROM t", interval_s=600)
+    assert ws.run_schedule_now("b").status == "retrying"
+    ws.pause_schedule("b")
+    time.sleep(0.05)
+    worker = ScheduleWorker(store, WorkerOptions(retry_s=0.01))
+    worker.sync()  # one poll, in this thread (not started: nothing fires)
+    run = ws.schedule_runs("b")[0]
+    assert run.status == "failed" and run.attempt == 1 and run.error.endswith("(paused since)")
+    worker.stop()
