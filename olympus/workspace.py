@@ -281,6 +281,7 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
         self.editable(name)
         record = self.store.remove(self.owner, name)
         self._drop(record.id)
+        _forget_dependents(self.store, record.id)
         return record
 
     def connector_class(self, name: str) -> type[Connector]:
@@ -530,6 +531,15 @@ class Workspace(Access, Audit, Notebooks, Semantic, Operations):
         if invalidate is not None:
             invalidate(self.owner, connection_id)
         self.catalog.invalidate(owner=self.owner, connection_id=connection_id)
+
+
+def _forget_dependents(store: Store, connection_id: str) -> None:
+    """A removed connection's descriptions, preview thresholds and health checks go with it."""
+    from olympus.ops import ops_store
+    from olympus.semantic import layer
+
+    layer.forget(store.engine, connection_id)
+    ops_store.forget(store, connection_id)
 
 
 _FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)*")

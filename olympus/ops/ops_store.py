@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from olympus.ops.health_tables import connection_ops
+from olympus.ops.health_tables import connection_health, connection_ops
 from olympus.store_db import now, write
 
 if TYPE_CHECKING:
@@ -29,3 +29,10 @@ def set_thresholds(store: "Store", connection_id: str, confirm_bytes: int | None
         conn.execute(connection_ops.insert().values(
             connection_id=connection_id, confirm_bytes=confirm_bytes, confirm_rows=confirm_rows,
             updated_at=now()))
+
+
+def forget(store: "Store", connection_id: str) -> None:
+    """Drop a removed connection's thresholds and health checks."""
+    with write(store.engine) as conn:
+        for table in (connection_ops, connection_health):
+            conn.execute(table.delete().where(table.c.connection_id == connection_id))

@@ -124,3 +124,23 @@ def test_cards_and_ask_page_show_a_failing_connection(tmp_path, monkeypatch):
     at.run()
     no_traceback(at)
     assert "The last health check of shop failed" in shown(at)
+
+
+def test_removing_a_connection_forgets_its_checks_thresholds_and_descriptions(store, tmp_path):
+    from olympus.ops.health_tables import connection_health, connection_ops
+
+    ws = _ws(store)
+    _duck(ws, tmp_path)
+    record = ws.get("shop")
+    ws.check_health("shop")
+    ws.set_preview_thresholds("shop", confirm_rows=10)
+    ws.set_description("shop", "t", "", "The one table")
+    from olympus.semantic import layer
+
+    assert len(layer.load(store.engine, record.id)) == 1
+    ws.remove_connection("shop")
+    with store.engine.connect() as conn:
+        for table in (connection_health, connection_ops):
+            assert conn.execute(sa.select(sa.func.count()).select_from(table).where(
+                table.c.connection_id == record.id)).scalar() == 0
+    assert layer.load(store.engine, record.id) == []
