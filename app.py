@@ -1,5 +1,8 @@
 """Olympus: home page and navigation (routing and layout only; the bodies live in olympus.ui)."""
 
+# sqlglot whole before any background thread imports it: its circular first import can deadlock
+# across threads and leave it broken for the rest of the process
+import sqlglot  # noqa: F401
 import streamlit as st
 
 from olympus.ui import home, identity, resources, schedules, tokens

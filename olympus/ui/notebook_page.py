@@ -65,12 +65,32 @@ def _save(ws):
 
 def _prepare(ws, nb: Notebook, chosen: dict) -> dict[str, str]:
     """Staleness of every cell; a new session shows fresh cells' results again (cache)."""
-    stale, _ = widgets.guarded(lambda: ws.stale_cells(nb.id, chosen), show_sql=False)
-    stale = stale or {}
+    stale = _stale(ws, nb, chosen)
     if not nstate.loaded(ws.owner, nb.id):
         with st.spinner("Loading the last results…"):
             nstate.load_fresh(ws, nb, chosen, stale)
     return stale
+
+
+def _stale(ws, nb: Notebook, chosen: dict) -> dict[str, str]:
+    """ws.stale_cells; a cold server's first page can meet sqlglot half imported by a
+    background thread (the health monitor's or scheduler's first check): a moment later it
+    is whole, so an import-time failure is tried again before it is shown."""
+    import logging
+    import time
+
+    from olympus.errors import OlympusError
+
+    for wait in (0.2, 0.5, 1.0):
+        try:
+            return ws.stale_cells(nb.id, chosen)
+        except OlympusError:
+            break
+        except Exception:  # AttributeError / import deadlock while another thread imports
+            logging.getLogger(__name__).warning("stale_cells failed; retrying", exc_info=True)
+            time.sleep(wait)
+    found, _ = widgets.guarded(lambda: ws.stale_cells(nb.id, chosen), show_sql=False)
+    return found or {}
 
 
 def notebook(ws, nb: Notebook) -> None:
@@ -80,15 +100,15 @@ def notebook(ws, nb: Notebook) -> None:
     chosen = notebook_params.inputs(ws, nb, editable=can_edit)
     job = notebook_run.pending(ws, nb)
     run_bar(ws, nb, chosen, can_edit=can_edit, can_run=can_run, busy=job is not None)
-    notice = state.pop(ws.owner, "nb:notice")
-    if notice:
-        widgets.error_box(notice, show_sql=False)
     if job is not None:
         notebook_run.follow_all(ws, nb, job)
     run_now = state.pop(ws.owner, "nb:run_now")  # Ctrl/Cmd+Enter in a cell's editor
     if run_now and can_run:
         notebook_run.run_cell(ws, nb, run_now, chosen)
     stale = _prepare(ws, nb, chosen)
+    notice = state.pop(ws.owner, "nb:notice")
+    if notice:
+        widgets.error_box(notice, show_sql=False)
     notebook_cells.status_line(stale)
     kept = nstate.results(ws.owner, nb.id)
     actions = {"run": lambda cell: _run_one(ws, nb, cell, chosen),

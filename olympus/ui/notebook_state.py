@@ -81,12 +81,18 @@ def load_fresh(ws, nb: Notebook, chosen: dict[str, Any], stale: dict[str, str]) 
         resolved = resolve_values(nb, chosen)
     except Exception:  # a bad value in an input: the person sees it there and runs again
         return
-    fresh = [i for i, c in enumerate(nb.cells) if stale.get(c.name) == "fresh"][:LOAD_AT_MOST]
+    from olympus.errors import RateLimited
+
+    fresh = [i for i, c in enumerate(nb.cells) if stale.get(c.name) == "fresh"
+             and not c.collapsed][:LOAD_AT_MOST]
     for i in fresh:
         cell = nb.cells[i]
         try:
             compiled = compile_at(ws, nb, i, resolved)
             result = run_compiled_result(ws, compiled)
+        except RateLimited as exc:  # cached results count too: say so, load no more
+            state.put(ws.owner, "nb:notice", exc.to_dict())
+            return
         except Exception:  # shown as stale/failed by its badge; the person can run it
             continue
         keep(ws.owner, nb.id, CellRun(cell.name, cell.id, cell.kind, "ok", result=result,
