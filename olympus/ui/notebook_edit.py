@@ -38,9 +38,12 @@ def edit_panel(ws, nb: Notebook, cell: Cell, *, save: Save, run: Any) -> None:
     if cell.kind == "question":
         text = st.text_area("Question in plain English", value=cell.question, key=f"{key}:q",
                             height=80, help="Running the cell asks the agent for SQL once; the "
-                                            "SQL is kept below, where you can edit it.")
+                                            "SQL is kept below, where you can edit it. A new "
+                                            "question clears it, so the next run asks again.")
         if text != cell.question:
-            changes["question"] = text
+            changes.update(question=text, sql="")
+            state.put(ws.owner, f"nbe:nonce:{cell.id}",
+                      state.get(ws.owner, f"nbe:nonce:{cell.id}", 0) + 1)  # editor redrawn
     if changes:
         _apply(nb, cell, changes, save)
     if cell.kind != "note":

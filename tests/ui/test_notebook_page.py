@@ -200,3 +200,30 @@ def test_choice_and_date_parameters_get_their_inputs(app):
     regions = ws.run_sql("Demo", "SELECT DISTINCT region FROM branches ORDER BY 1").df
     assert at.selectbox(key=f"nb:{ws.notebook('Params').id}:param:region").options == \
         list(regions["region"])
+
+
+def test_a_question_cell_asks_the_agent_once_and_keeps_its_sql_editable(app, monkeypatch):
+    from tests.agent.fake_openai import FakeOpenAI, run_sql, say
+
+    sql = "SELECT status, count(*) AS loans FROM loans GROUP BY status ORDER BY loans DESC"
+    with FakeOpenAI() as llm:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        llm.script(run_sql(sql), say("Most loans are current."))
+        at = open_demo(app)
+        button(at, "Question cell").click().run()
+        cell = workspace().notebook(DEMO_NOTEBOOK).cells[-1]
+        assert cell.kind == "question" and cell.name == "question_1"
+        at.text_area(key=f"nbe:{cell.id}:q").input("How many loans per status?").run()
+        at.button(key=f"nb:{cell.id}:run").click().run()
+        no_traceback(at)
+        kept = workspace().notebook(DEMO_NOTEBOOK).cell("question_1")
+        assert kept.sql == sql and kept.question == "How many loans per status?"
+        assert "How many loans per status?" in at.text_area(key=f"nbe:{cell.id}:q").value
+        frames = [d.value for d in at.dataframe if list(d.value.columns) == ["status", "loans"]]
+        assert frames and len(frames[0]) == 5  # the agent's query ran: one row per status
+        asked = len(llm.requests)
+        at.button(key=f"nb:{cell.id}:run").click().run()  # the kept SQL runs: no model call
+        assert len(llm.requests) == asked
+        at.text_area(key=f"nbe:{cell.id}:q").input("Loans per branch?").run()
+        assert workspace().notebook(DEMO_NOTEBOOK).cell("question_1").sql == ""  # asks again
