@@ -133,3 +133,31 @@ def test_build_reload_restore_and_present(page, streamlit_server, artifacts_dir)
     expect(main(page).locator(controls)).to_have_count(0)  # (charts keep their own menus)
     expect(main(page).locator('[data-testid="stCode"]')).to_have_count(0)
     expect(main(page)).to_contain_text("Leave the present view")
+
+
+def test_run_all_shows_progress_and_cancel_stops_the_database(page, streamlit_server):
+    from olympus.notebooks.model import new_cell
+
+    ws = store_ws(streamlit_server["home"])
+    ws.ensure_demo()
+    heavy = "SELECT count(*) AS n FROM loans a, loans b, loans c"
+    ws.create_notebook("Long run", cells=(
+        new_cell("sql", name="quick", connection="Demo", sql="SELECT 1 AS one"),
+        new_cell("sql", name="heavy", connection="Demo", sql=heavy),
+        new_cell("sql", name="after", connection="Demo", sql="SELECT 2 AS two")))
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    page.goto(f"{streamlit_server['url']}/Notebooks?notebook=Long+run")
+    expect(page.locator("h1", has_text="Long run")).to_be_visible()
+    wait_idle(page, 60_000)
+    main(page).get_by_role("button", name="Run all", exact=True).first.click()
+    progress = main(page).locator(".st-key-nb-progress")
+    expect(progress).to_contain_text("Running cell 2 of 3: heavy")
+    started = page.evaluate("performance.now()")
+    progress.get_by_role("button", name="Cancel").click()
+    expect(main(page)).to_contain_text("Run cancelled", timeout=15_000)
+    assert page.evaluate("performance.now()") - started < 10_000
+    expect(main(page)).to_contain_text("Stopped after 1 cell")
+    assert ws.stale_cells("Long run") == {"quick": "fresh", "heavy": "failed",
+                                          "after": "never_run"}
+    assert ws.run_sql("Demo", "SELECT 3 AS three").df.iloc[0, 0] == 3  # the database still works
