@@ -123,16 +123,30 @@ def toolbar(ws, nb: Notebook, cell: Cell, i: int, *, save: Save, actions: dict,
         if cell.kind != "note" and cell.sql.strip() and st.button(
                 "Save as verified", key=f"{key}:verify", icon=ICONS["verified"],
                 type="tertiary", help="Keep this question and SQL as a verified example"):
-            verify(ws, cell)
+            verify(ws, nb, cell)
 
 
-def verify(ws, cell: Cell) -> None:
-    """The cell's question (or its name) and SQL as a verified query of its connection."""
+def verify(ws, nb: Notebook, cell: Cell) -> None:
+    """The cell's question (or its name) and its standalone SQL (earlier cells it reads
+    compiled in as CTEs) as a verified query of its connection."""
     question = cell.question.strip() or cell.name.replace("_", " ")
-    done, _ = widgets.guarded(lambda: ws.save_verified(cell.connection, question, cell.sql,
-                                                       source="notebook"))
+    done, _ = widgets.guarded(lambda: ws.save_verified(
+        cell.connection, question, standalone_sql(ws, nb, cell), source="notebook"))
     if done is not None:
         st.toast(f"Saved as verified: {md_text(question)}", icon=ICONS["verified"])
+
+
+def standalone_sql(ws, nb: Notebook, cell: Cell) -> str:
+    """The SQL that runs for this cell; one reading a parameter has no single text to keep."""
+    from olympus.errors import ConfigError
+    from olympus.notebooks.run import compile_at, resolve_values
+
+    compiled = compile_at(ws, nb, nb.cells.index(cell), resolve_values(nb, None))
+    if compiled.params:
+        raise ConfigError(f"Cell {cell.name!r} reads notebook parameters, so it has no single "
+                          "query to keep as verified.", title="Uses parameters",
+                          suggestion="Save a cell whose SQL has no {{parameter}}.")
+    return compiled.sql
 
 
 def add_bar(ws, nb: Notebook, records: list, *, save: Save, connection: str | None) -> None:

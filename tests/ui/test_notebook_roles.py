@@ -91,3 +91,27 @@ def test_hostile_names_notes_and_values_are_shown_as_text(app):
     assert at.metric and "img src" in at.metric[0].value
     frames = [d.value for d in at.dataframe if "label" in d.value.columns]
     assert frames and frames[0]["label"].iloc[0] == PIC  # a value in a table cell is data
+
+
+def test_save_as_verified_keeps_the_cells_standalone_sql(app):
+    app("app.py")
+    ws = workspace()
+    ws.create_notebook("Verify", cells=(
+        new_cell("sql", name="base", connection="Demo", sql="SELECT status FROM loans"),
+        new_cell("sql", name="per_status", connection="Demo",
+                 sql="SELECT status, count(*) AS n FROM {{base}} GROUP BY 1")))
+    at = page({"notebook": "Verify"})
+    cell = ws.notebook("Verify").cell("per_status")
+    at.button(key=f"nb:{cell.id}:verify").click().run()
+    no_traceback(at)
+    [kept] = [q for q in ws.verified_queries("Demo") if q.question == "per status"]
+    assert kept.source == "notebook" and "{{" not in kept.sql
+    assert "main.loans" in kept.tables
+    got = ws.run_sql("Demo", kept.sql).df.sort_values("status").reset_index(drop=True)
+    want = ws.run_sql("Demo", "SELECT status, count(*) AS n FROM loans GROUP BY 1").df
+    assert got.equals(want.sort_values("status").reset_index(drop=True))
+    demo = page({"notebook": DEMO_NOTEBOOK})  # its cells read the period parameter
+    cell = ws.notebook(DEMO_NOTEBOOK).cell("originated")
+    demo.button(key=f"nb:{cell.id}:verify").click().run()
+    assert "reads notebook parameters" in shown(demo)
+    assert not [q for q in ws.verified_queries("Demo") if q.question == "originated"]
