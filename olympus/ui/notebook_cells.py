@@ -105,25 +105,33 @@ def toolbar(ws, nb: Notebook, cell: Cell, i: int, *, save: Save, actions: dict,
                      icon=":material/check:" if editing else ICONS["edit"]):
             nstate.edit(ws.owner, None if editing else cell.id)
             st.rerun()
-        buttons = [("Up", ":material/arrow_upward:", i > 0, lambda: model.move_cell(nb, cell.id, i - 1)),
-                   ("Down", ":material/arrow_downward:", i < len(nb.cells) - 1,
-                    lambda: model.move_cell(nb, cell.id, i + 1)),
-                   ("Duplicate", ":material/content_copy:", True,
-                    lambda: model.duplicate_cell(nb, cell.id)),
-                   ("Expand" if cell.collapsed else "Collapse",
-                    ":material/unfold_more:" if cell.collapsed else ":material/unfold_less:", True,
-                    lambda: model.collapse_cell(nb, cell.id, not cell.collapsed)),
-                   ("Delete", ICONS["delete"], True, lambda: model.delete_cell(nb, cell.id))]
-        for label, icon, enabled, change in buttons:
-            if enabled and st.button(label, key=f"{key}:{label.lower()}", icon=icon,
-                                     type="tertiary"):
-                changed, _ = widgets.guarded(change)
-                if changed is not None:
-                    save(changed)
-        if cell.kind != "note" and cell.sql.strip() and st.button(
-                "Save as verified", key=f"{key}:verify", icon=ICONS["verified"],
-                type="tertiary", help="Keep this question and SQL as a verified example"):
-            verify(ws, nb, cell)
+        inline = [("Up", ":material/arrow_upward:", i > 0,
+                   lambda: model.move_cell(nb, cell.id, i - 1)),
+                  ("Down", ":material/arrow_downward:", i < len(nb.cells) - 1,
+                   lambda: model.move_cell(nb, cell.id, i + 1)),
+                  ("Expand" if cell.collapsed else "Collapse",
+                   ":material/unfold_more:" if cell.collapsed else ":material/unfold_less:", True,
+                   lambda: model.collapse_cell(nb, cell.id, not cell.collapsed))]
+        _buttons(inline, key, save)
+        with st.popover("More", icon=":material/more_horiz:", type="tertiary",
+                        key=f"nb-more-{cell.id}"):
+            _buttons([("Duplicate", ":material/content_copy:", True,
+                       lambda: model.duplicate_cell(nb, cell.id)),
+                      ("Delete", ICONS["delete"], True, lambda: model.delete_cell(nb, cell.id))],
+                     key, save)
+            if cell.kind != "note" and cell.sql.strip() and st.button(
+                    "Save as verified", key=f"{key}:verify", icon=ICONS["verified"],
+                    type="tertiary", help="Keep this question and SQL as a verified example"):
+                verify(ws, nb, cell)
+
+
+def _buttons(buttons: list, key: str, save: Save) -> None:
+    for label, icon, enabled, change in buttons:
+        if enabled and st.button(label, key=f"{key}:{label.lower()}", icon=icon,
+                                 type="tertiary"):
+            changed, _ = widgets.guarded(change)
+            if changed is not None:
+                save(changed)
 
 
 def verify(ws, nb: Notebook, cell: Cell) -> None:
