@@ -161,3 +161,26 @@ def test_run_all_shows_progress_and_cancel_stops_the_database(page, streamlit_se
     assert ws.stale_cells("Long run") == {"quick": "fresh", "heavy": "failed",
                                           "after": "never_run"}
     assert ws.run_sql("Demo", "SELECT 3 AS three").df.iloc[0, 0] == 3  # the database still works
+
+
+def test_no_critical_axe_violation_on_the_demo_notebook(page, streamlit_server, artifacts_dir):
+    import json
+
+    from tests.e2e.test_a11y import axe
+
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    page.goto(f"{streamlit_server['url']}/Notebooks?notebook=Lending+portfolio+review")
+    expect(page.locator("h1", has_text="Lending portfolio review").first).to_be_visible()
+    wait_idle(page, 60_000)
+    main(page).get_by_role("button", name="Run all", exact=True).first.click()
+    wait_idle(page, 90_000)
+    expect(main(page).locator('[data-testid="stVegaLiteChart"]')).to_have_count(2)
+    found = {"editing": axe(page)}
+    page.goto(f"{streamlit_server['url']}/Notebooks?notebook=Lending+portfolio+review&present=1")
+    wait_idle(page, 60_000)
+    expect(main(page).locator('[data-testid="stVegaLiteChart"]')).to_have_count(2)
+    found["present"] = axe(page)
+    (artifacts_dir / "a11y-notebook.json").write_text(json.dumps(found, indent=2))
+    critical = [v for views in found.values() for v in views if v["impact"] == "critical"]
+    assert not critical, json.dumps(critical, indent=2)
