@@ -184,3 +184,27 @@ def test_no_critical_axe_violation_on_the_demo_notebook(page, streamlit_server, 
     (artifacts_dir / "a11y-notebook.json").write_text(json.dumps(found, indent=2))
     critical = [v for views in found.values() for v in views if v["impact"] == "critical"]
     assert not critical, json.dumps(critical, indent=2)
+
+
+def test_the_sidebar_downloads_the_three_exports(page, streamlit_server, tmp_path):
+    import nbformat
+
+    from olympus.notebooks.demo import MONTHLY_LOANS
+
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    page.goto(f"{streamlit_server['url']}/Notebooks?notebook=Lending+portfolio+review")
+    expect(page.locator("h1", has_text="Lending portfolio review").first).to_be_visible()
+    wait_idle(page, 60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    files = {}
+    for label, suffix in ((".sql", "sql"), ("HTML report", "html"), (".ipynb", "ipynb")):
+        with page.expect_download(timeout=120_000) as info:
+            sidebar.get_by_role("button", name=label).click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        assert path.suffix == f".{suffix}"
+        files[suffix] = path.read_text()
+    assert MONTHLY_LOANS.splitlines()[0] in files["sql"]
+    assert "Lending portfolio review" in files["html"] and "vega" in files["html"].lower()
+    nbformat.validate(nbformat.reads(files["ipynb"], as_version=4))

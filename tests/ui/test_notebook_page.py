@@ -181,6 +181,14 @@ def test_history_opens_a_past_query_as_a_new_cell(app):
     last = workspace().notebook(DEMO_NOTEBOOK).cells[-1]
     assert last.kind == "sql" and last.sql == "SELECT 7 AS lucky_number"
     assert last.connection == "Demo" and last.name == "history_1"
+    try:
+        workspace().run_sql("Demo", "SELECT lucky_number FROM no_such_table")
+    except Exception:
+        pass
+    at.text_input(key="nb:hist:q").input("").run()
+    at.selectbox(key="nb:hist:status").set_value("error").run()
+    shown_sql = [c.value for c in at.code if c.language == "sql" and "lucky" in c.value]
+    assert shown_sql == ["SELECT lucky_number FROM no_such_table"]
 
 
 def test_choice_and_date_parameters_get_their_inputs(app):
