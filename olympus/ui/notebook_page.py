@@ -97,7 +97,7 @@ def notebook(ws, nb: Notebook) -> None:
     can_edit, can_run = ws.principal.can("save"), ws.principal.can("query")
     save = _save(ws)
     top_bar(ws, nb, can_edit=can_edit)
-    chosen = notebook_params.inputs(ws, nb, editable=can_edit)
+    chosen = notebook_params.inputs(ws, nb)
     job = notebook_run.pending(ws, nb)
     run_bar(ws, nb, chosen, can_edit=can_edit, can_run=can_run, busy=job is not None)
     if job is not None:
@@ -223,11 +223,13 @@ def _shown(value) -> str:
 
 
 def _focus(nb: Notebook) -> None:
-    """?cell=NAME: scroll that cell into view once it is drawn."""
+    """?cell=NAME: scroll that cell into view once per session and link (not on every rerun,
+    which would pull the page back while the person works further down)."""
     wanted = st.query_params.get("cell")
     target = next((c for c in nb.cells if c.name == wanted), None)
-    if target is None:
+    if target is None or st.session_state.get("nb:focused") == (nb.id, target.id):
         return
+    st.session_state["nb:focused"] = (nb.id, target.id)
     from olympus.ui.ask_entries import scroll_to
 
     scroll_to(f"nb-cell-{target.id}")

@@ -17,7 +17,7 @@ KIND_LABELS = {"date": "Date", "date_range": "Date range", "number": "Number", "
                "choice": "Choice list"}
 
 
-def inputs(ws, nb: Notebook, *, editable: bool) -> dict[str, Any]:
+def inputs(ws, nb: Notebook) -> dict[str, Any]:
     """One input per parameter; returns the chosen values (what a run binds)."""
     chosen = nstate.values(ws.owner, nb)
     if not nb.params:
