@@ -186,6 +186,20 @@ def mysql_server():
 # --- A real browser: Debian Chromium through Playwright -------------------------------------
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """A fresh store on SQLite and on a real PostgreSQL database."""
+    from olympus.crypto import generate_key
+    from olympus.store import Store
+    from tests.store_helpers import make_settings
+
+    settings = make_settings(tmp_path, keys=(generate_key(),))
+    url = settings.store_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    opened = Store(url, settings=settings)
+    yield opened
+    opened.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """A real Redis (Debian redis-server on a free port) for the session."""

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from olympus.notebooks.run import CellRun, NotebookRun
     from olympus.notebooks.store import NotebookStore, VersionInfo
     from olympus.notebooks.versions import NotebookDiff
-    from olympus.runner import QueryHandle
+    from olympus.runner import QueryHandle, QueryResult
 
 Values = Mapping[str, Any] | None
 Progress = Callable[[int, int, Cell], None] | None
@@ -142,6 +142,30 @@ class NotebookMethods:
         notebook = self.notebook(name)
         return staleness(self, notebook, values,
                          self.notebook_store.runs(notebook.id))
+
+    def cell_results(self, name: str) -> dict[str, "QueryResult"]:
+        """cell name -> its last stored result (first rows up to 2 MB), for anyone who may view
+        the notebook and the cell's connection; nothing runs."""
+        from olympus.notebooks.results import decode
+        from olympus.store import NotFound
+
+        self.principal.require("view")
+        notebook = self.notebook(name)
+        stored = self.notebook_store.results(notebook.id)
+        visible: dict[str, bool] = {}
+        out = {}
+        for cell in notebook.cells:
+            if cell.id not in stored or not cell.connection:
+                continue
+            if cell.connection not in visible:  # a grant may hide a connection from this user
+                try:
+                    self.get(cell.connection)
+                    visible[cell.connection] = True
+                except NotFound:
+                    visible[cell.connection] = False
+            if visible[cell.connection]:
+                out[cell.name] = decode(*stored[cell.id])
+        return out
 
     # ---- export ---------------------------------------------------------------------------------
     def export_notebook(self, name: str, to: str, *, values: Values = None,

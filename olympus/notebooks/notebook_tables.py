@@ -44,6 +44,9 @@ notebook_cell_runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("ran_at", TS, nullable=False),
     sa.Column("ran_by", sa.String(320)),
+    # the result as Arrow IPC (its first rows up to results.SNAPSHOT_BYTES): what members who
+    # may view but not query, and new sessions, see without running anything
+    sa.Column("result_ipc", sa.LargeBinary),
 )
 
 TABLES: list[sa.Table] = [notebooks, notebook_versions, notebook_cell_runs]

@@ -229,12 +229,14 @@ def _keep_sql(ws: "Workspace", notebook_id: str, cell: Cell) -> None:
 
 def _recorded(ws: "Workspace", notebook: Notebook, run: CellRun, record: bool) -> CellRun:
     if record and run.status in ("ok", "error", "cancelled") and notebook.id:
+        from olympus.notebooks.results import encode
+
         result = run.result
         ws.notebook_store.record_run(notebook.id, RunState(
             run.cell_id, run.fingerprint, run.status,
             None if result is None else result.row_count, round(run.elapsed_ms, 1),
             None if run.error is None else f"{run.error.title}: {run.error.message}",
-            now(), ws.principal.user))
+            now(), ws.principal.user, encode(result) if run.status == "ok" else None))
     return run
 
 

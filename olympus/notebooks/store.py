@@ -47,6 +47,8 @@ class RunState:
     error: str | None
     ran_at: datetime
     ran_by: str | None
+    result_ipc: bytes | None = None  # written with the run; runs() leaves it out
+
 
 
 class NotebookStore:
@@ -142,7 +144,8 @@ class NotebookStore:
     def record_run(self, notebook_id: str, state: RunState) -> None:
         values = {"fingerprint": state.fingerprint, "status": state.status,
                   "row_count": state.row_count, "elapsed_ms": state.elapsed_ms,
-                  "error": state.error, "ran_at": state.ran_at, "ran_by": state.ran_by}
+                  "error": state.error, "ran_at": state.ran_at, "ran_by": state.ran_by,
+                  "result_ipc": state.result_ipc}
         key = (runs_t.c.notebook_id == notebook_id) & (runs_t.c.cell_id == state.cell_id)
         with self.store._write() as conn:
             if conn.execute(runs_t.update().where(key).values(**values)).rowcount == 0:
@@ -151,11 +154,19 @@ class NotebookStore:
 
     def runs(self, notebook_id: str) -> dict[str, RunState]:
         """cell id -> its last run."""
-        query = sa.select(runs_t).where(runs_t.c.notebook_id == notebook_id)
+        query = sa.select(*[c for c in runs_t.c if c.name != "result_ipc"]).where(
+            runs_t.c.notebook_id == notebook_id)
         with self.store._read() as conn:
             return {r.cell_id: RunState(r.cell_id, r.fingerprint, r.status, r.row_count,
                                         r.elapsed_ms, r.error, _utc(r.ran_at), r.ran_by)
                     for r in conn.execute(query)}
+
+    def results(self, notebook_id: str) -> dict[str, tuple[bytes, datetime]]:
+        """cell id -> (its stored result as Arrow IPC, when it ran), for cells that have one."""
+        query = sa.select(runs_t.c.cell_id, runs_t.c.result_ipc, runs_t.c.ran_at).where(
+            runs_t.c.notebook_id == notebook_id, runs_t.c.result_ipc.is_not(None))
+        with self.store._read() as conn:
+            return {r.cell_id: (bytes(r.result_ipc), _utc(r.ran_at)) for r in conn.execute(query)}
 
     # ---- internals ------------------------------------------------------------------------------
     def _row(self, conn: sa.Connection, space: str, ref: str):

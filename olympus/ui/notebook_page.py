@@ -204,9 +204,9 @@ def present(ws, nb: Notebook) -> None:
                               for p in nb.params))
     _prepare(ws, nb, {k: v for k, v in chosen.items() if v is not None})
     kept = nstate.results(ws.owner, nb.id)
-    if not ws.principal.can("query"):  # results come from queries, which this role can't run
-        st.info(f"As a {ws.principal.role} of this space you see the notes; results show for "
-                "members who can run queries.", icon=":material/visibility:")
+    if not ws.principal.can("query"):  # results are the last stored runs: nothing runs here
+        st.caption(f"As a {ws.principal.role} of this space you see the results of the last "
+                   "run; members who can run queries refresh them.")
     only = st.query_params.get("cell")
     for cell in nb.cells:
         if only and cell.name != only:

@@ -13,16 +13,6 @@ from olympus.workspace import Workspace
 from tests.store_helpers import make_settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    """A fresh store on SQLite and on a real PostgreSQL database."""
-    settings = make_settings(tmp_path, keys=(generate_key(),))
-    url = settings.store_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    opened = Store(url, settings=settings)
-    yield opened
-    opened.dispose()
-
-
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory):
     """The demo database built once; each test gets its own copy."""

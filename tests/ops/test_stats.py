@@ -20,14 +20,10 @@ from olympus.workspace import Workspace
 from tests.store_helpers import make_settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    settings = make_settings(tmp_path, keys=(generate_key(),))
-    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else \
-        request.getfixturevalue("pg_url")
-    opened = Store(url, settings=settings)
-    yield opened
-    opened.dispose()
+@pytest.fixture()
+def store(any_store):
+    """SQLite and a real PostgreSQL store (tests/conftest.py)."""
+    return any_store
 
 
 @pytest.fixture()

@@ -115,3 +115,23 @@ def test_save_as_verified_keeps_the_cells_standalone_sql(app):
     demo.button(key=f"nb:{cell.id}:verify").click().run()
     assert "reads notebook parameters" in shown(demo)
     assert not [q for q in ws.verified_queries("Demo") if q.question == "originated"]
+
+
+def test_a_viewer_sees_the_last_run_in_the_present_view(oidc):  # noqa: F811
+    """Stakeholders are often viewers: the present view shows the results stored with the
+    last run (two charts, the total), and opening it runs nothing."""
+    from tests.ui.helpers import charts
+
+    run(user=ANA)
+    found, _ = teams()
+    space = Settings.from_env().owner
+    found.set_member(space, "vic@example.com", "viewer")
+    admin = as_member("ana@example.com", "admin")
+    admin.run_all(DEMO_NOTEBOOK)
+    before = len(admin.query_log(limit=500))
+    vic = run(PAGE, user=person("vic@example.com"),
+              query={"notebook": DEMO_NOTEBOOK, "present": "1"})
+    no_traceback(vic)
+    assert len(charts(vic)) == 2 and vic.metric, shown(vic)
+    assert "results of the last run" in shown(vic)
+    assert len(admin.query_log(limit=500)) == before  # nothing ran for the viewer
