@@ -12,7 +12,7 @@ import streamlit as st
 from olympus.notebooks.model import Notebook
 from olympus.ui import notebook_cells, notebook_list, notebook_params, notebook_run, notebook_side
 from olympus.ui import notebook_state as nstate
-from olympus.ui import resources, state, widgets
+from olympus.ui import notebook_schedules, resources, state, widgets
 from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
 
@@ -110,6 +110,7 @@ def notebook(ws, nb: Notebook) -> None:
     if notice:
         widgets.error_box(notice, show_sql=False)
     notebook_cells.status_line(stale)
+    notebook_schedules.line(ws, nb)
     kept = nstate.results(ws.owner, nb.id)
     actions = {"run": lambda cell: _run_one(ws, nb, cell, chosen),
                "refresh": lambda cell: (lambda: _refresh(ws, nb, cell, chosen))}
