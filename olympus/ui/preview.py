@@ -11,7 +11,6 @@ from olympus.ui import state
 from olympus.ui.widgets import md_text
 
 CONFIRM, CONFIRMED, HINTS = "preview:confirm", "preview:confirmed", "preview:hints"
-CRASHED = "preview:crashed"
 
 
 def should_wait(ws, name: str, sql: str) -> bool:
@@ -21,11 +20,10 @@ def should_wait(ws, name: str, sql: str) -> bool:
         return False
     try:
         preview = ws.preview(name, sql)
-    except EngineCrashed:  # the query runs next on a new engine; the crash is no secret
+    except EngineCrashed as exc:  # the engine died planning it: that is this query's answer
         state.pop(ws.owner, HINTS)
-        state.put(ws.owner, CRASHED, (name, "Estimating this query crashed the database engine; "
-                                         "it was restarted, and the query ran on the new one."))
-        return False
+        crashed(ws, name, sql, exc)
+        return True
     except OlympusError:
         state.pop(ws.owner, HINTS)
         return False
@@ -34,6 +32,19 @@ def should_wait(ws, name: str, sql: str) -> bool:
         return False
     state.put(ws.owner, CONFIRM, (name, sql, preview.confirm))
     return True
+
+
+def crashed(ws, name: str, sql: str, exc: EngineCrashed) -> None:
+    """The crash as the query's result (logged and audited like a failed run); the engine was
+    restarted, so running it again works if the crash was not the query's own doing."""
+    import contextlib
+
+    entry = state.add_entry(ws.owner, mode="sql", connection=name, sql=sql,
+                            error=exc.to_dict())
+    state.put(ws.owner, "scroll", f"entry-{entry.id}")
+    with contextlib.suppress(OlympusError):  # the log is evidence, never a second failure
+        ws.log_event(name, question=None, status="error", sql=sql,
+                     error=f"{exc.title}: {exc.message}")
 
 
 def confirm_box(ws, name: str, run) -> None:
@@ -58,9 +69,6 @@ def confirm_box(ws, name: str, run) -> None:
 
 def hints_box(ws, name: str) -> None:
     """What the estimate said about the latest SQL run on this connection, and its hints."""
-    crashed = state.pop(ws.owner, CRASHED)
-    if crashed is not None and crashed[0] == name:
-        st.warning(crashed[1], icon=":material/restart_alt:")
     shown = state.get(ws.owner, HINTS)
     if shown is None or shown[0] != name or not shown[3]:
         return

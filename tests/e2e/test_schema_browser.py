@@ -18,7 +18,8 @@ from tests.e2e.test_signin_oidc import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-NAV = ["Home", "Connections", "Schema", "Ask", "Activity"]
+NAV = ["Home", "Connections", "Schema", "Ask", "Notebooks", "Schedules", "Glossary", "Activity",
+       "Performance", "Verified queries"]
 
 
 @pytest.fixture()
