@@ -169,3 +169,22 @@ def test_bigquery_bytes_billed_reach_the_dashboard(ws, bigquery_server, bigquery
     assert ws.stats(days=1).scanned_bytes == result.scanned_bytes
     again = ws.run_sql("bq", "SELECT id FROM t")  # a cache hit bills nothing
     assert again.cached_at is not None and ws.query_log(limit=1)[0].scanned_bytes is None
+
+
+def test_bigquery_partition_filter_hint(ws, bigquery_server, bigquery_client, bigquery_dataset):
+    """A partitioned table read without a filter on its partitioning column gets the hint."""
+    from google.cloud import bigquery
+
+    project, endpoint = bigquery_server
+    table = bigquery.Table(f"{project}.{bigquery_dataset}.events",
+                           schema=[bigquery.SchemaField("day", "DATE"),
+                                   bigquery.SchemaField("n", "INT64")])
+    table.time_partitioning = bigquery.TimePartitioning(field="day")
+    bigquery_client.create_table(table)
+    ws.add_connection("bq", "bigquery", {"project": project, "dataset": bigquery_dataset,
+                                         "api_endpoint": endpoint}, test_first=False)
+    [hint] = [h for h in ws.preview("bq", "SELECT sum(n) FROM events").hints
+              if h.kind == "partition_filter"]
+    assert hint.saw.startswith("events is partitioned on day")
+    filtered = ws.preview("bq", "SELECT sum(n) FROM events WHERE day >= DATE '2024-01-01'")
+    assert "partition_filter" not in [h.kind for h in filtered.hints]
