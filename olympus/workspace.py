@@ -435,11 +435,12 @@ class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
             error.suggestion = f"{hint} {error.suggestion or ''}".strip()
 
     def log_event(self, name: str, *, question: str | None, status: str,
-                  error: str | None = None, sql: str = "") -> None:
-        """A query-log line for work that never reached the runner (the agent gave up)."""
+                  error: str | None = None, sql: str = "", source: str = "ask") -> None:
+        """A query-log line for work that never reached the runner (the agent gave up, the
+        engine died estimating it)."""
         record = self.get(name)
         self.store.log_query(self.owner, record.id, question=question, sql=sql, status=status,
-                             error=error, extra={"user": self.principal.user, "source": "ask"})
+                             error=error, extra={"user": self.principal.user, "source": source})
 
     def query_log(self, *, limit: int = 50, name: str | None = None) -> list:
         connection_id = self.get(name).id if name else None

@@ -30,8 +30,9 @@ def render() -> None:
         return
     if not records:
         st.info("No connections yet. Add your first one below.", icon=ICONS["connections"])
+    checks = latest(ws.store, [r.id for r in records])  # one read for every card
     for record in records:
-        card(ws, record)
+        card(ws, record, checks.get(record.id))
     if not ws.principal.can("manage"):  # the core refuses too; no form to offer
         st.caption(f"As a {ws.principal.role} of this space you can use these connections; "
                    "admins add, edit and remove them.")
@@ -43,7 +44,8 @@ def render() -> None:
 
 
 # ---- cards ----------------------------------------------------------------------------------
-def card(ws: Workspace, record: ConnectionRecord) -> None:
+def card(ws: Workspace, record: ConnectionRecord, check=None) -> None:
+    """One connection: name, target, test status, health (its latest background check)."""
     with st.container(border=True, key=f"card_{record.id}"):
         left, middle, right = st.columns([4, 3, 4], vertical_alignment="center")
         with left:
@@ -52,7 +54,7 @@ def card(ws: Workspace, record: ConnectionRecord) -> None:
             st.caption(f"{widgets.type_label(record.type)} · {target}")
         with middle:
             widgets.status_badge(record)
-            health.badge(latest(ws.store, [record.id]).get(record.id))
+            health.badge(check)
             tables = ("schema not read yet" if record.table_count is None
                       else f"{record.table_count:,} tables")
             st.caption(f"{tables} · last used {widgets.ago(record.last_used)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from olympus.errors import OlympusError
+from olympus.ops.cost import size as _size
 from olympus.ui import resources
 from olympus.ui.widgets import ICONS, error_box
 
@@ -105,10 +106,3 @@ def _bars(pairs, label: str, value: str, empty: str) -> None:
         y=alt.Y(f"{label}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=value),
         tooltip=[f"{label}:N", f"{value}:Q"]), width="stretch")
 
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n}"

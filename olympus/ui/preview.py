@@ -43,7 +43,7 @@ def crashed(ws, name: str, sql: str, exc: EngineCrashed) -> None:
                             error=exc.to_dict())
     state.put(ws.owner, "scroll", f"entry-{entry.id}")
     with contextlib.suppress(OlympusError):  # the log is evidence, never a second failure
-        ws.log_event(name, question=None, status="error", sql=sql,
+        ws.log_event(name, question=None, status="error", sql=sql, source="sql",
                      error=f"{exc.title}: {exc.message}")
 
 

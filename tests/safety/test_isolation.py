@@ -146,6 +146,9 @@ def test_two_sessions_one_crash_in_the_app(app, tmp_path):
     assert _pids(connector)  # the sessions' own pooled connector: its worker is idle
     connector.fetch(CRASH.format(dir=tmp_path), limit=1, timeout_s=10)
     assert "crashed the database engine; it was restarted" in ask(one, count)
+    crash = ws.query_log(limit=1)[0]  # the crash is evidence: logged as this SQL's failure
+    assert (crash.status, crash.source, crash.sql) == ("error", "sql", count), crash
+    assert "crashed the database engine" in crash.error
     assert ask(two, count) and two.metric[-1].value == loans  # the other session keeps working
     ask(one, count)
     assert one.metric[-1].value == loans  # and the first runs again
