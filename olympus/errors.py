@@ -131,11 +131,20 @@ NETWORK_RULES: tuple[ErrorRule, ...] = (
               REFUSED, title="Connection refused",
               suggestion="Check the port, and that the database server is running and accepts "
                          "connections from this machine."),
-    ErrorRule(r"certificate verify failed|certificate has expired|tlsv1 alert|sslv3 alert"
-              r"|wrong version number|ssl handshake", SSLRequired,
+    ErrorRule(r"does not support ssl|ssl (is )?not (supported|enabled)", SSLRequired,
+              "The server does not offer encrypted (TLS) connections, and this connection "
+              "requires one.", title="TLS failed",
+              suggestion="Turn TLS on at the server, or lower this connection's SSL mode "
+                         "(sslmode=prefer or disable) if the network is trusted."),
+    ErrorRule(r"certificate verify failed|certificate has expired|does not match host name"
+              r"|self[- ]signed certificate|unable to get local issuer", SSLRequired,
+              "The server's TLS certificate is not trusted here, or is not for this host name.",
+              title="TLS failed",
+              suggestion="Use the host name the certificate names, and give the server's CA "
+                         "certificate (sslrootcert), or ask its admin for a valid certificate."),
+    ErrorRule(r"tlsv1 alert|sslv3 alert|wrong version number|ssl handshake", SSLRequired,
               "The encrypted (TLS) connection could not be set up.", title="TLS failed",
-              suggestion="Check the SSL mode and that the server's certificate is valid for "
-                         "this host name."),
+              suggestion="Check the SSL mode, and that this host and port serve TLS."),
     ErrorRule(r"timeout expired|connect(ion)? timed out|connect_timeout|timed out while "
               r"connecting|login timeout", QueryTimeout,
               "The server did not answer in time.", title="Connection timed out",

@@ -143,21 +143,23 @@ def confirm_delete(ws: Workspace, record: ConnectionRecord) -> None:
 
 # ---- edit -----------------------------------------------------------------------------------
 def edit_form(ws: Workspace, record: ConnectionRecord) -> None:
+    """Live inputs, not an st.form: any change drops the messages about the old values."""
     cls = connector_class(record.type)
     prefix = f"edit_{record.id}"
     errors = state.get(ws.owner, f"{prefix}:errors") or {}
-    with st.form(prefix, border=False):
-        st.markdown(f"**Edit {widgets.md_text(record.name)}** · blank secret fields keep their "
-                    "saved values")
-        name = st.text_input("Name *", value=record.name, key=f"{prefix}:name")
-        raw = forms.field_inputs(cls, key=prefix, current=record.params,
-                                 secrets_set=record.secret_fields_set, errors=errors)
-        expose = st.checkbox("Allow result rows to be sent to the LLM",
-                             value=record.expose_data_to_llm, key=f"{prefix}:expose")
-        require = forms.read_only_checkbox(key=f"{prefix}:read_only",
-                                           value=record.require_read_only_role)
-        _form_error(errors)
-        save = st.form_submit_button("Save and test", type="primary", icon=ICONS["ok"])
+    changed = _forgetter(ws.owner, f"{prefix}:errors")
+    st.markdown(f"**Edit {widgets.md_text(record.name)}** · blank secret fields keep their "
+                "saved values")
+    name = st.text_input("Name *", value=record.name, key=f"{prefix}:name", on_change=changed)
+    raw = forms.field_inputs(cls, key=prefix, current=record.params, on_change=changed,
+                             secrets_set=record.secret_fields_set, errors=errors)
+    expose = st.checkbox("Allow result rows to be sent to the LLM", on_change=changed,
+                         value=record.expose_data_to_llm, key=f"{prefix}:expose")
+    require = forms.read_only_checkbox(key=f"{prefix}:read_only", on_change=changed,
+                                       value=record.require_read_only_role)
+    _form_error(errors)
+    save = st.button("Save and test", type="primary", icon=ICONS["ok"], on_click=changed,
+                     key=f"{prefix}:save")
     if not save:
         return
     params, errors = forms.collect(cls, raw, editing=True, kept=record.secret_fields_set)
@@ -202,6 +204,15 @@ def _update(ws: Workspace, record: ConnectionRecord, name: str, params: dict, *,
     return None
 
 
+def _forgetter(owner: str, *names: str):
+    """A widget callback dropping stored messages: they describe values the user just changed
+    (Streamlit runs it before the rerun, so the stale message is never drawn again)."""
+    def forget() -> None:
+        for name in names:
+            state.pop(owner, name)
+    return forget
+
+
 def _form_error(errors: dict) -> None:
     if errors.get("_form"):
         st.error(widgets.md_text(errors["_form"]), icon=ICONS["failed"])
@@ -211,26 +222,31 @@ def _form_error(errors: dict) -> None:
 
 # ---- add ------------------------------------------------------------------------------------
 def add_form(ws: Workspace) -> None:
-    types = forms.available_types()
-    type_ = st.selectbox("Database type", types, key=f"{ADD}:type",
-                         format_func=widgets.type_label)
+    """Live inputs, not an st.form: any change (type, name, a field) drops the messages about
+    the old values at once; a form would keep "'X' already exists" until the next submit."""
+    changed = _forgetter(ws.owner, f"{ADD}:errors")
+    type_ = st.selectbox("Database type", forms.available_types(), key=f"{ADD}:type",
+                         format_func=widgets.type_label, on_change=changed)
     cls = connector_class(type_)
     errors = state.get(ws.owner, f"{ADD}:errors") or {}
-    with st.form(ADD, border=False):
-        name = st.text_input("Name *", key=f"{ADD}:name", placeholder="e.g. Analytics warehouse")
-        if errors.get("name"):
-            st.markdown(f":red[:material/error: {widgets.md_text(errors['name'])}]")
-        raw = forms.field_inputs(cls, key=f"{ADD}:{type_}", errors=errors)
-        expose = st.checkbox("Allow result rows to be sent to the LLM", key=f"{ADD}:expose",
-                             help="Off: only the schema and your question leave this machine.")
-        untested = st.checkbox("Save even if the connection test fails", key=f"{ADD}:untested")
-        require = forms.read_only_checkbox(key=f"{ADD}:read_only",
-                                           value=ws.settings.auth != "none")
-        if errors.get("_form"):
-            st.error(widgets.md_text(errors["_form"]), icon=ICONS["failed"])
-        with st.container(horizontal=True):
-            test = st.form_submit_button("Test connection", icon=ICONS["test"])
-            save = st.form_submit_button("Save connection", type="primary", icon=ICONS["add"])
+    name = st.text_input("Name *", key=f"{ADD}:name", placeholder="e.g. Analytics warehouse",
+                         on_change=changed)
+    if errors.get("name"):
+        st.markdown(f":red[:material/error: {widgets.md_text(errors['name'])}]")
+    raw = forms.field_inputs(cls, key=f"{ADD}:{type_}", errors=errors, on_change=changed)
+    expose = st.checkbox("Allow result rows to be sent to the LLM", key=f"{ADD}:expose",
+                         help="Off: only the schema and your question leave this machine.",
+                         on_change=changed)
+    untested = st.checkbox("Save even if the connection test fails", key=f"{ADD}:untested",
+                           on_change=changed)
+    require = forms.read_only_checkbox(key=f"{ADD}:read_only", on_change=changed,
+                                       value=ws.settings.auth != "none")
+    if errors.get("_form"):
+        st.error(widgets.md_text(errors["_form"]), icon=ICONS["failed"])
+    with st.container(horizontal=True):
+        test = st.button("Test connection", icon=ICONS["test"], on_click=changed)
+        save = st.button("Save connection", type="primary", icon=ICONS["add"],
+                         on_click=changed)
     if test or save:
         state.put(ws.owner, "adding", True)
         submit_add(ws, cls, name, raw, save=save, untested=untested, expose=expose,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import streamlit as st
 
@@ -20,10 +20,11 @@ def available_types() -> list[str]:
 
 
 def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] | None = None,
-                 secrets_set: tuple[str, ...] = (), errors: Mapping[str, str] | None = None
-                 ) -> dict[str, Any]:
+                 secrets_set: tuple[str, ...] = (), errors: Mapping[str, str] | None = None,
+                 on_change: Callable[[], None] | None = None) -> dict[str, Any]:
     """One input per declared field (secrets masked, files uploaded) and, for each saved secret,
-    a "Remove saved ..." box; returns raw values (ticked removals under CLEAR)."""
+    a "Remove saved ..." box; returns raw values (ticked removals under CLEAR). `on_change` runs
+    when any of them changes (the page drops messages about the old values)."""
     current, errors = dict(current or {}), dict(errors or {})
     values: dict[str, Any] = {}
     cleared: list[str] = []
@@ -31,10 +32,10 @@ def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] |
     for i, field in enumerate(cls.fields):
         with columns[i % 2]:
             keep = field.name in secrets_set
-            values[field.name] = _input(field, key=f"{key}:{field.name}",
+            values[field.name] = _input(field, key=f"{key}:{field.name}", on_change=on_change,
                                         value=current.get(field.name, field.default), keep=keep)
             if keep and st.checkbox(f"Remove saved {field.label[:1].lower()}{field.label[1:]}",
-                                    key=f"{key}:{field.name}:clear"):
+                                    key=f"{key}:{field.name}:clear", on_change=on_change):
                 cleared.append(field.name)
             if errors.get(field.name):
                 st.markdown(f":red[:material/error: {md_text(errors[field.name])}]")
@@ -42,26 +43,27 @@ def field_inputs(cls: type[Connector], *, key: str, current: Mapping[str, Any] |
     return values
 
 
-def _input(field, *, key: str, value: Any, keep: bool) -> Any:
+def _input(field, *, key: str, value: Any, keep: bool, on_change=None) -> Any:
     label = f"{field.label} *" if field.required else field.label
     help_ = field.help or None
+    widget = {"key": key, "on_change": on_change}  # the same on every kind of input
     if field.type == "password":
-        return st.text_input(label, type="password", key=key, help=help_,
+        return st.text_input(label, type="password", **widget, help=help_,
                              placeholder=KEEP_SECRET if keep else None)
     if field.type == "int":
-        return st.text_input(label, value="" if value is None else str(value), key=key,
+        return st.text_input(label, value="" if value is None else str(value), **widget,
                              help=help_)
     if field.type == "select":
         options = list(field.options)
         index = options.index(value) if value in options else 0
-        return st.selectbox(label, options, index=index, key=key, help=help_)
+        return st.selectbox(label, options, index=index, **widget, help=help_)
     if field.type == "bool":
-        return st.checkbox(label, value=bool(value), key=key, help=help_)
+        return st.checkbox(label, value=bool(value), **widget, help=help_)
     if field.type == "file":
         note = f"{help_ or ''} {KEEP_SECRET if keep else ''}".strip() or None
-        upload = st.file_uploader(label, type=["json"], key=key, help=note)
+        upload = st.file_uploader(label, type=["json"], **widget, help=note)
         return upload.getvalue().decode("utf-8", errors="replace") if upload else ""
-    return st.text_input(label, value="" if value is None else str(value), key=key, help=help_)
+    return st.text_input(label, value="" if value is None else str(value), **widget, help=help_)
 
 
 def collect(cls: type[Connector], raw: Mapping[str, Any], *, editing: bool = False,
@@ -106,11 +108,12 @@ def field_errors(cls: type[Connector], exc: ConfigError) -> dict[str, str]:
             for name in exc.fields}
 
 
-def read_only_checkbox(*, key: str, value: bool) -> bool:
+def read_only_checkbox(*, key: str, value: bool, on_change: Callable[[], None] | None = None
+                       ) -> bool:
     """The per-connection "require a read-only role" switch (default on when sign-in is on)."""
     from olympus.read_only import SETTING
 
-    return st.checkbox(SETTING, value=value, key=key,
+    return st.checkbox(SETTING, value=value, key=key, on_change=on_change,
                        help="Refuse these credentials when the connection test finds they can "
                             "write, create objects or run programs on the server.")
 
