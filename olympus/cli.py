@@ -42,6 +42,18 @@ def _type_names() -> list[str]:
     return [c.type + (f" ({'/'.join(c.aliases)})" if c.aliases else "") for c in all_classes()]
 
 
+TYPES = "{connector types}"  # in --type's help, filled in only when help is shown
+
+
+class _AddHelp(argparse.RawDescriptionHelpFormatter):
+    """Names the database types only when help is shown: importing every connector to build
+    the parser would slow down every command."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        return text.replace(TYPES, ", ".join(_type_names())) if text else text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m olympus", description="Olympus: read-only SQL over your databases.",
@@ -57,10 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     conns = commands.add_parser("connections", help="add, list, test and remove connections")
     sub = conns.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="test and save a connection", epilog=ADD_EPILOG,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+                         formatter_class=_AddHelp)
     add.add_argument("name")
-    add.add_argument("--type", help=f"{', '.join(_type_names())} "
-                                    "(guessed from --url when omitted)")
+    add.add_argument("--type", help=f"{TYPES} (guessed from --url when omitted)")
     add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                      help="any field of the connector, secrets included (VALUE '-' = stdin, "
                           "'@env:VAR' = environment)")
@@ -124,8 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """own_process: this process runs one command and exits (`python -m olympus`), so it may
+    skip what a caller's process would need later (numpy, pandas)."""
     args = build_parser().parse_args(argv)
+    args.own_process = own_process
     logging.basicConfig(level=os.environ.get("OLYMPUS_LOG_LEVEL", "WARNING").upper(),
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
@@ -336,6 +350,10 @@ def cmd_schema(args, ws) -> int:
 
 
 def cmd_sql(args, ws) -> int:
+    if getattr(args, "own_process", False):  # printing rows needs no DataFrame
+        from olympus.cli_startup import lean_arrow
+
+        lean_arrow()
     statement = sys.stdin.read() if args.sql == "-" else args.sql
     result = ws.run_sql(args.name, statement, limit=args.limit, refresh=args.refresh)
     data = result.to_dict()

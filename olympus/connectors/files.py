@@ -75,11 +75,15 @@ class FileConnector(Connector):
             return self._workers
 
     def prepare(self, *, limit: int | None = None) -> None:
-        """A worker runs the engine: this process only reads Arrow."""
+        """A worker runs the engine: this process only reads Arrow. The worker starts here, so
+        its start-up is not the query's time."""
         if not self.isolated:
             super().prepare(limit=limit)
             return
         import pyarrow  # noqa: F401
+
+        with self.workers().lease():  # an idle worker now waits for the query
+            pass
 
     def canceller(self, cursor):
         """A worker's query: the worker is killed (it restarts); in-process: the engine's own

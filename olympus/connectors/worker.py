@@ -329,6 +329,9 @@ def _recv(inp) -> tuple[dict, Any]:
 
 def main() -> None:
     """Protocol on the original stdin/stdout; anything the engine prints goes to stderr."""
+    from olympus.cli_startup import lean_arrow
+
+    lean_arrow(numpy=True)  # rows become Arrow IPC here: pandas is never needed
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     _serve(sys.stdin.buffer, out)
