@@ -55,6 +55,7 @@ def warm_postgres(url: str, ws, repeat: int, n: int) -> list:
         with engine.connect() as conn:
             return conn.execute(text("SELECT 1")).all()
     ws.add_connection("pg", "postgresql", {"url": url}, require_read_only_role=False)
+    ws.set_cache_ttl("pg", 0)  # the result cache off: every call runs on the database
     peers = [Contender("SQLAlchemy pool (pre-ping), SELECT 1", _loop(pooled, n)),
              Contender("Olympus Workspace.run_sql('SELECT 1'), every layer on",
                        _loop(lambda: ws.run_sql("pg", "SELECT 1"), n),
@@ -70,6 +71,7 @@ def warm_duckdb(home: str, ws, repeat: int, n: int) -> list:
     path = os.path.join(home, "bench.duckdb")
     duckdb.connect(path).execute("CREATE TABLE t AS SELECT 1 AS one").close()
     ws.add_connection("duck", "duckdb", {"path": path})
+    ws.set_cache_ttl("duck", 0)
     copy = os.path.join(home, "bench-direct.duckdb")  # this process keeps `path` open its way
     shutil.copyfile(path, copy)
     native = duckdb.connect(copy, read_only=True)

@@ -59,16 +59,20 @@ class Catalog:
         """Tables whose name or description contains `text` and with a column name containing
         `column` (both case-insensitive), optionally in one schema; catalog order."""
         needle, col = text.strip().lower(), column.strip().lower()
-        out = []
-        for table, (words, cols) in zip(self.tables, self._haystacks):
-            if schema is not None and table.schema != schema:
+        ranked: list[tuple[int, int, int, Table]] = []
+        described: list[Table] = []
+        for i, (table, (words, cols)) in enumerate(zip(self.tables, self._haystacks)):
+            if (schema is not None and table.schema != schema) or (col and col not in cols):
                 continue
-            if needle and needle not in words:
-                continue
-            if col and col not in cols:
-                continue
-            out.append(table)
-        return tuple(out)
+            name, full = table.name.lower(), table.qualified_name.lower()
+            if not needle:  # no text: catalog order
+                ranked.append((0, 0, i, table))
+            elif needle in full:
+                rank = 0 if needle in (name, full) else 1 if name.startswith(needle) else 2
+                ranked.append((rank, len(name), i, table))
+            elif needle in words:
+                described.append(table)
+        return tuple(t for *_, t in sorted(ranked, key=lambda r: r[:3])), tuple(described)
 
     # ---- foreign-key graph --------------------------------------------------------------------
     def references_out(self, table: Table) -> tuple[tuple[ForeignKey, Table | None], ...]:
@@ -234,22 +238,30 @@ class CatalogCache:
         if not refresh:
             hit = self.peek(key)
             if hit is not None:
+        self._missed: dict[CacheKey, float] = {}  # store misses: when
                 return hit
         catalog = introspect(connector, progress=progress, **filters)
         self.put(key, catalog)
         return catalog
 
-    def peek(self, key: CacheKey) -> Catalog | None:
-        """Fresh entry from memory, then from the backing store; None when missing or stale."""
+    def peek(self, key: CacheKey, *, recheck_s: float = 0.0) -> Catalog | None:
+        """Fresh entry from memory, then from the backing store; None when missing or stale.
+        recheck_s: a store miss is believed that long (hot paths such as a query's lineage
+        needn't read the store on every call for a catalog nobody has introspected)."""
         with self._lock:
             entry = self._entries.get(key)
         if entry is None and self._load is not None:
             loaded = self._load(key)
-            if loaded is not None:
-                entry = as_catalog(loaded)
-                with self._lock:
-                    self._entries[key] = entry
+            with self._lock:
+                if loaded is None:
+                    self._missed[key] = self._clock()
+                else:
+                    entry = self._entries[key] = as_catalog(loaded)
+                    self._missed.pop(key, None)
         if entry is None or self._clock() - entry.timestamp > self.ttl_s:
+            return None
+            missed = self._missed.get(key)
+        if entry is None and missed is not None and self._clock() - missed < recheck_s:
             return None
         return entry
 
@@ -265,12 +277,14 @@ class CatalogCache:
         with self._lock:
             for key in list(self._entries):
                 if (owner is None or key.owner == owner) and (
+            self._missed.pop(key, None)
                         connection_id is None or key.connection_id == connection_id):
                     del self._entries[key]
 
 
 def as_catalog(snapshot: Catalog | Mapping[str, Any]) -> Catalog:
     """A Catalog as is; a FEAT-001 dict (older callers, hand-written snapshots) converted."""
+            self._missed.clear()  # rare (an edit): every miss is read again
     return snapshot if isinstance(snapshot, Catalog) else Catalog.from_dict(snapshot)
 
 

@@ -10,6 +10,7 @@ from typing import Iterator
 from olympus.connectors.traits import SQLPolicy
 from olympus.errors import SQLSyntaxError, UnsafeSQL
 from olympus.guard_commands import wrapped
+from olympus.memo import Memo
 
 # sqlglot warns on every statement it can only parse as a command; refusals are ours to report.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -41,13 +42,27 @@ _FILE_LIKE = re.compile(r"://|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|arrow|fea
                         r"xlsx?|db|duckdb|sqlite3?|avro|orc|gz|zst|bz2|xz|lz4)\b", re.I)
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: .*?>")
 _FENCE = re.compile(r"^[ \t]*```(.*?)(?:```|\Z)", re.S | re.M)
+# texts that passed, per (sql, dialect, policy object): a re-run (notebooks, schedules, the same
+# question) skips the parse; bounded in entries and in the size of a remembered text
+MEMO_ENTRIES, MEMO_MAX_CHARS = 1024, 20_000
+_PASSED = Memo(MEMO_ENTRIES)
 
 
 # ---- public API ---------------------------------------------------------------------------
 def check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str:
     """The user's own text, cleaned, if it is one read-only statement; else a one-line refusal.
     `dialect` is a sqlglot dialect (or a connection type); the policy comes from the connector
-    class that declares it, and a dialect nobody declares may call no function at all."""
+    class that declares it, and a dialect nobody declares may call no function at all.
+    A text that passed against this very policy object passes again without a parse (the check
+    is a pure function of the three); refusals are never remembered."""
+    if len(sql) > MEMO_MAX_CHARS:
+        return _check_sql(sql, dialect, policy=policy)
+    # the entry holds the policy object, so while it is remembered its id names only it
+    return _PASSED.get((sql, str(dialect), id(policy)), lambda: (
+        policy, _check_sql(sql, dialect, policy=policy)))[1]
+
+
+def _check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str:
     from olympus.connectors import dialect_class, sql_policy
 
     cls = dialect_class(dialect)
@@ -61,7 +76,7 @@ def check_sql(sql: str, dialect: str, *, policy: SQLPolicy | None = None) -> str
     _check_statement_count(tokens, sql)
     _check_unicode_names(tokens, sql)
     command = wrapped(cleaned, _first_word(tokens), policy,
-                      lambda inner: check_sql(inner, dialect, policy=policy), sql)
+                      lambda inner: _check_sql(inner, dialect, policy=policy), sql)
     if command is not None:
         return command
     tree = _parse(_rewritten(cleaned, policy), dialect, tokens, sql)

@@ -105,16 +105,17 @@ class StoreCounter:
         return self.incr_many([key], window)[0]
 
     def incr_many(self, keys: list[str], window: int) -> list[int]:
-        """One write transaction for all of them (a query counts for its user and connection)."""
+        """One write transaction, one statement for all of them (a query counts for its user
+        and its connection)."""
+        params = {f"k{i}": key for i, key in enumerate(keys)}
         with write(self.engine) as conn:
-            upsert = self._upsert(conn.dialect.name)
-            counts = [int(conn.execute(upsert, {"k": key, "w": window}).scalar_one())
-                      for key in keys]
+            upsert = _upsert(conn.dialect.name, len(keys))
+            counts = dict(conn.execute(upsert, {**params, "w": window}).all())
             if self._swept != window:  # once per window and process: forget old windows
                 conn.execute(rate_counts.delete().where(
                     rate_counts.c.window < window - KEEP_WINDOWS))
                 self._swept = window
-        return counts
+        return [int(counts[key]) for key in keys]
 
     def decr(self, key: str, window: int) -> None:
         with write(self.engine) as conn:
@@ -122,24 +123,21 @@ class StoreCounter:
                 rate_counts.c.key == key, rate_counts.c.window == window)
                 .values(count=rate_counts.c.count - 1))
 
-    @staticmethod
-    @functools.lru_cache(maxsize=4)
-    def _upsert(dialect: str):
-        """Built once per dialect, run with parameters k (key) and w (window)."""
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from olympus.errors import ConfigError
 
-            raise ConfigError(f"Shared rate limits need a PostgreSQL or SQLite store (or "
-                              f"OLYMPUS_REDIS_URL); this store is {dialect}.")
-        return (insert(rate_counts).values(key=sa.bindparam("k"), window=sa.bindparam("w"),
-                                           count=1)
-                .on_conflict_do_update(index_elements=[rate_counts.c.key, rate_counts.c.window],
-                                       set_={"count": rate_counts.c.count + 1})
-                .returning(rate_counts.c.count))
+@functools.lru_cache(maxsize=16)
+def _upsert(dialect: str, keys: int) -> sa.TextClause:
+    """INSERT .. ON CONFLICT DO UPDATE .. RETURNING for `keys` keys (k0, k1, ..) in window w,
+    as text: SQLAlchemy can't cache its compiled upsert, and compiling it cost more than the
+    write itself."""
+    if dialect not in ("postgresql", "sqlite"):
+        from olympus.errors import ConfigError
+
+        raise ConfigError(f"Shared rate limits need a PostgreSQL or SQLite store (or "
+                          f"OLYMPUS_REDIS_URL); this store is {dialect}.")
+    rows = ", ".join(f"(:k{i}, :w, 1)" for i in range(keys))
+    return sa.text(f'INSERT INTO rate_counts (key, "window", count) VALUES {rows} '
+                   'ON CONFLICT (key, "window") DO UPDATE SET count = rate_counts.count + 1 '
+                   'RETURNING key, count')
 
 
 class RedisCounter:

@@ -5,6 +5,7 @@ and their secrets stay in that file (the store keeps only the non-secret setting
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any, Mapping
 from olympus.errors import ConfigError
 
 _CACHE: dict[tuple[str, float], tuple["Managed", ...]] = {}
+_VERSION: dict[str, tuple[float, tuple[str, float]]] = {}  # path -> (looked at, stamp)
+RECHECK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,19 @@ def secrets_file() -> Path:
 
 
 def version() -> tuple[str, float]:
-    """Which secrets file, as of when: a new version means the declarations may have changed."""
+    """Which secrets file, as of when: a new version means the declarations may have changed.
+    Looked at once a second at most (every query asks; an edit shows within a second)."""
     path = secrets_file()
+    now = time.monotonic()
+    seen = _VERSION.get(str(path))
+    if seen is not None and now - seen[0] < RECHECK_S:
+        return seen[1]
     try:
-        return str(path), path.stat().st_mtime
+        stamp = str(path), path.stat().st_mtime
     except OSError:
-        return str(path), 0.0
+        stamp = str(path), 0.0
+    _VERSION[str(path)] = (now, stamp)
+    return stamp
 
 
 def declared(default_space: str, path: Path | None = None) -> tuple[Managed, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from olympus.config import Settings
 from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError, OlympusError
+from olympus.journal import Journal, flush_all
 from olympus.store_db import connections, make_engine, migrate, owner_flags, query_log, write
 from olympus.store_db import now as _now
 
@@ -121,6 +123,7 @@ class Store:
         self.settings = settings or Settings.from_env()
         self.url = url or self.settings.store_url
         self.engine = make_engine(self.url)
+        self.journal = Journal(self.engine)  # the query log and its audit rows, behind
         self._keyring: Keyring | None = None
         migrate(self.engine)
 
@@ -132,10 +135,18 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def dispose(self) -> None:
+        self.journal.flush()
         self.engine.dispose()
+
+    def flush(self) -> None:
+        """Wait for the query log, audit rows and last-use times written behind the queries
+        (readers of those call it; another process sees them within milliseconds). Every
+        store object of this process, so a second one on the same database reads them too."""
+        flush_all()
 
     # ---- connections --------------------------------------------------------------------------
     def list_connections(self, owner: str) -> list[ConnectionRecord]:
+        self.flush()  # their last use is written behind the queries
         query = (sa.select(*_RECORD_COLUMNS).where(connections.c.owner == _owner(owner))
                  .order_by(connections.c.name))
         with self._read() as conn:
@@ -272,21 +283,26 @@ class Store:
                   elapsed_ms: float | None = None, error: str | None = None,
                   touch_used: bool = False, audit: Mapping[str, Any] | None = None,
                   extra: Mapping[str, Any] | None = None) -> None:
-        """One query-log line; in the same transaction (one write per query) the connection's
-        last use and the audit row (store_audit.row_values) when given."""
+        """One query-log line; in the same transaction the connection's last use and the audit
+        row (store_audit.row_values) when given. Written behind: `flush()` before reading."""
         from olympus.store_db import audit_log
 
-        with self._write() as conn:  # constant statements + parameters: no per-call compile
-            at = _now()
-            values = dict(_LOG_EXTRA, **(extra or {}))  # every key always: one compiled insert
-            values.update(owner=_owner(owner), connection_id=connection_id, question=question,
-                          sql=sql, status=status, row_count=row_count, elapsed_ms=elapsed_ms,
-                          error=error, created_at=at)
+        at = _now()
+        values = dict(_LOG_EXTRA, **(extra or {}))  # every key always: one compiled insert
+        values.update(owner=_owner(owner), connection_id=connection_id, question=question,
+                      sql=sql, status=status, row_count=row_count, elapsed_ms=elapsed_ms,
+                      error=error, created_at=at)
+        touch = {"o": _owner(owner), "i": connection_id, "at": at} \
+            if touch_used and connection_id is not None else None
+        audit = dict(audit) if audit is not None else None
+
+        def write_row(conn) -> None:  # constant statements + parameters: no per-call compile
             conn.execute(query_log.insert(), values)
-            if touch_used and connection_id is not None:
-                conn.execute(_TOUCH, {"o": _owner(owner), "i": connection_id, "at": at})
+            if touch is not None:
+                conn.execute(_TOUCH, touch)
             if audit is not None:
-                conn.execute(audit_log.insert(), dict(audit))
+                conn.execute(audit_log.insert(), audit)
+        self.journal.submit(write_row)  # committed behind the query (olympus.journal)
 
     def query_log(self, owner: str, *, limit: int = 50,
                   connection_id: str | None = None) -> list[QueryLogEntry]:
@@ -294,6 +310,7 @@ class Store:
         if connection_id is not None:
             query = query.where(query_log.c.connection_id == connection_id)
         query = query.order_by(query_log.c.created_at.desc(), query_log.c.id.desc()).limit(limit)
+        self.flush()
         with self._read() as conn:
             return [QueryLogEntry(**{**row._asdict(), "created_at": _utc(row.created_at)})
                     for row in conn.execute(query)]
@@ -361,9 +378,7 @@ class Store:
 
     def _row(self, conn, owner: str, name_or_id: str, columns) -> Any:
         owner, key = _owner(owner), str(name_or_id)
-        rows = conn.execute(sa.select(*columns).where(
-            connections.c.owner == owner,
-            sa.or_(connections.c.id == key, connections.c.name == key))).all()
+        rows = conn.execute(_by_key(tuple(columns)), {"o": owner, "k": key}).all()
         if not rows:
             names = conn.execute(sa.select(connections.c.name).where(connections.c.owner == owner)
                                  .order_by(connections.c.name)).scalars().all()
@@ -416,6 +431,14 @@ def _test_values(result, now: datetime) -> dict[str, Any]:
         return {}
     return {"last_tested_at": now, "last_test_status": "ok" if result.ok else "failed",
             "last_test_json": _dumps(result.to_dict())}
+
+
+@functools.lru_cache(maxsize=8)
+def _by_key(columns: tuple) -> sa.Select:
+    """One connection by id or name within an owner; built once (every query reads it)."""
+    key = sa.bindparam("k")
+    return sa.select(*columns).where(connections.c.owner == sa.bindparam("o"),
+                                     sa.or_(connections.c.id == key, connections.c.name == key))
 
 
 def _record(row) -> ConnectionRecord:

@@ -84,6 +84,7 @@ class AuditLog:
         if where.since is not None:
             query = query.where(c.at >= _aware(where.since).astimezone(timezone.utc))
         query = query.order_by(c.at.desc(), c.id.desc()).limit(where.limit)
+        self.store.flush()  # a query's audit row is written behind it
         with self.store._read() as conn:
             return [AuditEntry(**{**row._asdict(), "at": _aware(row.at)})
                     for row in conn.execute(query)]
@@ -91,6 +92,7 @@ class AuditLog:
     def users(self, space: str) -> list[str]:
         """Everyone who has a row in this space (for the Activity page's filter)."""
         query = sa.select(audit_log.c.user).where(audit_log.c.space == space).distinct()
+        self.store.flush()
         with self.store._read() as conn:
             return sorted(conn.execute(query).scalars())
 

@@ -7,13 +7,13 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
 from olympus.errors import OlympusError, QueryCancelled, UnsafeSQL, map_error
+from olympus.memo import Memo
 from olympus.notebooks.facade import Notebooks
 from olympus.ops.facade import Operations
 from olympus.semantic.facade import Semantic
@@ -33,27 +33,6 @@ ALL_ROWS = -1  # run_sql(limit=ALL_ROWS): no row limit (whole-result downloads);
 # (owner, connection_id, version, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
 ConnectorFactory = Callable[[str, str, str, Callable[[], Connector]], Connector]
-
-
-class Memo:
-    """A small thread-safe LRU for objects derived from a snapshot (the agent's schema index)."""
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
 
 
 class Shared:

@@ -48,10 +48,10 @@ class Access:
         from olympus import managed
         from olympus.store_managed import sync
 
-        items = managed.declared(self.settings.owner)
         key = (self.owner, managed.version())
         if key in self.shared.synced:
             return
+        items = managed.declared(self.settings.owner)
         sync(self.store, self.owner, items)
         self.shared.synced.add(key)
 

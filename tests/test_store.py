@@ -278,6 +278,7 @@ def test_rotation_is_all_or_nothing(sqlite_store, tmp_path):
 def test_versioned_schema_migration_keeps_data(store, monkeypatch):
     record = store.add("local", "keep-me", "postgresql", PG_PARAMS)
     store.log_query("local", record.id, sql="select 1", status="ok")
+    store.flush()  # the log is written behind; the upgrade below must find it
     url = store.engine.url.render_as_string(hide_password=False)
 
     latest = len(store_module.MIGRATIONS)  # the next migration the test adds is latest + 1
@@ -308,6 +309,7 @@ def test_v1_store_gains_owner_flags_and_owners_with_data_keep_no_demo(store):
     Olympus count as having had their first start."""
     record = store.add("local", "keep-me", "postgresql", PG_PARAMS)
     store.log_query("queries-only", None, sql="select 1", status="ok")
+    store.flush()
     url = store.engine.url.render_as_string(hide_password=False)
     with store.engine.begin() as conn:  # back to version 1: no owner_flags table
         conn.execute(sa.text("DROP TABLE owner_flags"))

@@ -146,6 +146,7 @@ class Connector:
         known = {f.name: f for f in cls.fields}
         unknown = sorted(set(params) - set(known))
         if unknown:
+        self._policy: SQLPolicy | None = None
             raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}.",
                               suggestion=f"Valid settings: {', '.join(known)}.",
                               fields=tuple(unknown))
@@ -193,8 +194,7 @@ class Connector:
 
     def engine_options(self) -> dict[str, Any]:
         """`create_engine` keyword arguments; subclasses add connect_args or swap the pool."""
-        return {"pool_pre_ping": True, "pool_size": self.pool_size,
-                "max_overflow": self.max_overflow}
+        return {"pool_size": self.pool_size, "max_overflow": self.max_overflow}
 
     @property
     def engine(self) -> "Engine":
@@ -204,7 +204,7 @@ class Connector:
                 from sqlalchemy import create_engine
 
                 try:
-                    self._engine = create_engine(self.url(), **self.engine_options())
+                    engine = create_engine(self.url(), **self.engine_options())
                 except Exception as exc:  # bad URL, missing driver
                     raise self.map_error(exc) from None
             return self._engine
@@ -223,13 +223,20 @@ class Connector:
 
         for name in ("pyarrow", *self.driver_modules):
             import_module(name)
+                ping_when_idle(engine)
+                self._engine = engine
 
     # ---- SQL policy -------------------------------------------------------------------------
     def policy(self) -> SQLPolicy:
         """The class's policy, plus what this database says about its functions and what an
         admin allowed for this connection."""
-        return replace(self.sql_policy, learned=self.functions.get(),
-                       admin_allowed=self.allowed_functions)
+        learned = self.functions.get()
+        cached = self._policy
+        if cached is not None and cached.learned is learned:  # one object while nothing changed:
+            return cached  # the guard remembers what passed against it
+        self._policy = replace(self.sql_policy, learned=learned,
+                               admin_allowed=self.allowed_functions)
+        return self._policy
 
     def learn_functions(self, cursor: Any) -> dict[str, str | None]:
         """Every callable the database has, mapped to why it may not run (None = safe)."""
@@ -493,3 +500,29 @@ def _close(cursor: Any) -> None:
         cursor.close()
     except Exception:  # closing is best effort: the connection is rolled back or dropped next
         pass
+
+
+IDLE_PING_S = 1.0  # a pooled connection unused this long is pinged before it is handed out
+
+
+def ping_when_idle(engine: "Engine") -> None:
+    """Pessimistic disconnect handling for connections that sat idle (a restarted server, a
+    firewall's timeout), without pre-ping's extra round trip on back-to-back queries (a notebook
+    run, a schedule): SQLAlchemy's documented checkout-event recipe."""
+    from sqlalchemy import event, exc
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record) -> None:
+        record.info["olympus_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("olympus_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:
+            alive = False
+        if alive is False:  # the pool replaces it with a new connection (up to three tries)
+            raise exc.DisconnectionError("pooled connection is gone")

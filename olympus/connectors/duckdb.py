@@ -154,10 +154,9 @@ class DuckDB(FileConnector):
         """The file is open read-only; a timer interrupts a query that runs past the timeout."""
         if isinstance(cursor, RemoteCursor):  # the worker's own session does this
             return None
-        timer = threading.Timer(timeout_s, cursor.interrupt)
-        timer.daemon = True
-        timer.start()
-        return timer.cancel
+        from olympus.connectors.watchdog import WATCHDOG
+
+        return WATCHDOG.arm(timeout_s, cursor.interrupt)
 
     def interrupt(self, cursor):
         return cursor.interrupt

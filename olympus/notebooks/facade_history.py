@@ -4,10 +4,10 @@ olympus.notebooks.facade)."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+
+from olympus.memo import Memo
 
 if TYPE_CHECKING:
     from olympus.connectors import Connector
@@ -20,26 +20,7 @@ log = logging.getLogger(__name__)
 MAX_TTL_S = 30 * 86_400  # a cached result may live at most 30 days
 
 
-class _Slots:
-    """Guarded text -> cache key, per connection version: a small thread-safe LRU."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, memo: tuple, build) -> tuple[str, str]:
-        with self._lock:
-            if memo in self._items:
-                self._items.move_to_end(memo)
-                return self._items[memo]
-        value = build()  # outside the lock: a refusal raises and stores nothing
-        with self._lock:
-            self._items[memo] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-
-_SLOTS = _Slots()
+_SLOTS = Memo(1024)  # guarded text -> cache key, per connection version
 
 
 class HistoryMethods:
@@ -75,6 +56,7 @@ class HistoryMethods:
         return found[0]
 
     def _history_scope(self) -> dict[str, Any]:
+        self.store.flush()  # the query log is written behind the queries
         visible = {r.id: r.name for r in self.connections()}
         every = {r.id for r in self.store.list_connections(self.owner)}
         return {"space": self.owner, "user": self.principal.user, "names": visible,
@@ -161,7 +143,7 @@ class HistoryMethods:
 
         try:
             found = self.catalog.peek(CacheKey(self.owner, record.id,
-                                               record.updated_at.isoformat()))
+                                               record.updated_at.isoformat()), recheck_s=30.0)
         except Exception:  # lineage is a nicety; an unreadable catalog means "none"
             return None
         return None if found is None else str(getattr(found, "introspected_at", None))

@@ -59,6 +59,7 @@ def due(store: "Store", *, at: datetime | None = None) -> list[tuple[str, str]]:
                     sa.or_(connection_health.c.checked_at.is_(None),
                            connection_health.c.checked_at <= at - timedelta(seconds=INTERVAL_S
                                                                             - 5))))
+    store.flush()  # last use is written behind the queries
     with store.engine.connect() as conn:
         return [(r.owner, r.id) for r in conn.execute(query)]
 

@@ -84,6 +84,7 @@ def load(store: "Store", owner: str, *, days: int = 30, now: datetime | None = N
              .where(query_log.c.owner == owner, query_log.c.created_at >= since)
              .order_by(query_log.c.created_at.desc(), query_log.c.id.desc())
              .limit(MAX_ROWS + 1))
+    store.flush()  # the query log is written behind the queries
     with store.engine.connect() as conn:
         return list(conn.execute(query))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Iterable
 
+from olympus.memo import Memo
+
 if TYPE_CHECKING:
     from olympus.catalog import Catalog
     from olympus.semantic.explain import Explanation
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
     from olympus.semantic.verified import VerifiedQuery
 
 log = logging.getLogger(__name__)
+_READS = Memo(size=1024)  # lineage per space, connection version, catalog and text
+CATALOG_RECHECK_S = 30.0  # a query's lineage believes 'no stored catalog' this long
 EXAMPLES_SHARE = 4  # few-shot examples take at most 1/4 of the agent's token budget
 EXAMPLES_MAX = 3
 EXAMPLES_HEADER = ("Verified examples (questions people answered with SQL they checked; follow "
@@ -50,18 +54,24 @@ class VerifiedMethods:
         return explain(sql, dialect=dialect, model=model if use_llm else None)
 
     def _cached_catalog(self, record) -> "Catalog | None":
-        """The connection's catalog if cached (memory or store); never introspects."""
+        """The connection's catalog if cached (memory or store); never introspects. A store miss
+        is believed for a while: every query asks."""
         from olympus.catalog import CacheKey
 
-        return self.catalog.peek(CacheKey(self.owner, record.id, record.updated_at.isoformat()))
+        return self.catalog.peek(CacheKey(self.owner, record.id, record.updated_at.isoformat()),
+                                 recheck_s=CATALOG_RECHECK_S)
 
     def _reads(self, record, sql: str) -> tuple[str, ...]:
         """The query log's lineage for a run: cheap, and never fails the query."""
+        from olympus.connectors import connector_class
         from olympus.semantic.lineage import reads_of
 
         try:
-            dialect = self.connector_class(record.id).dialect
-            return reads_of(sql, dialect=dialect, catalog=self._cached_catalog(record))
+            dialect = connector_class(record.type).dialect  # the record is read and checked
+            catalog = self._cached_catalog(record)
+            key = (self.owner, record.id, record.updated_at, dialect, sql,
+                   None if catalog is None else catalog.introspected_at)
+            return _READS.get(key, lambda: reads_of(sql, dialect=dialect, catalog=catalog))
         except Exception:  # lineage is a nicety: a query never fails for it
             log.debug("No lineage for a query", exc_info=True)
             return ()

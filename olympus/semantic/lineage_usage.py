@@ -84,6 +84,7 @@ def recent_queries(store: Any, space: str, connection_id: str, table: str,
                                         query_log.c.connection_id == connection_id,
                                         query_log.c.reads_json.is_not(None))
              .order_by(query_log.c.created_at.desc(), query_log.c.id.desc()).limit(RECENT_SCAN))
+    store.flush()  # the query log is written behind the queries
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     found = []

@@ -1,0 +1,123 @@
+"""Bookkeeping written behind the query: the query log, its audit row and the connection's last
+use are committed by one background thread per store, in batches, so a query waits for none of
+them. Nothing is dropped: a full queue makes the caller wait, a failed batch is retried row by
+row, readers of those tables call `flush()` first, and the process flushes at exit."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+Write = Callable[["sa.Connection"], None]  # runs inside the journal's write transaction
+MAX_PENDING = 10_000  # queued writes before a writer waits (backpressure, not loss)
+BATCH = 500
+LINGER_S = 0.05  # the writer gathers a batch this long (a flush wakes it at once)
+RETRIES = 5
+_LIVE: "weakref.WeakSet[Journal]" = weakref.WeakSet()
+
+
+class Journal:
+    """A store's write-behind queue; `submit` returns at once, `flush` waits for what's queued."""
+
+    def __init__(self, engine: "sa.Engine", *, max_pending: int = MAX_PENDING) -> None:
+        self.engine = engine
+        self._queue: queue.Queue[Write] = queue.Queue(maxsize=max_pending)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        _LIVE.add(self)
+
+    def submit(self, write: Write) -> None:
+        self._start()
+        self._queue.put(write)
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every write submitted so far is committed (or given up on); False on
+        timeout."""
+        deadline = time.monotonic() + timeout_s
+        self._wake.set()
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(left)
+        return True
+
+    def _start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="olympus-journal",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            self._wake.wait(LINGER_S)  # one transaction for a burst, not one per query
+            self._wake.clear()
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._commit(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _commit(self, batch: list[Write]) -> None:
+        """One transaction for the batch; if it fails, each write on its own (one bad row never
+        takes the others with it), retried while the store is unreachable."""
+        from olympus.store_db import write
+
+        try:
+            with write(self.engine) as conn:
+                for item in batch:
+                    item(conn)
+            return
+        except Exception:
+            log.warning("A bookkeeping batch of %d failed; writing them one by one", len(batch))
+        for item in batch:
+            self._commit_one(item)
+
+    def _commit_one(self, item: Write) -> None:
+        """Retried while the store is unreachable or locked; a row it rejects is reported."""
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        from olympus.store_db import write
+
+        for attempt in range(RETRIES):
+            try:
+                with write(self.engine) as conn:
+                    item(conn)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if attempt == RETRIES - 1:
+                    log.error("Could not write a query-log/audit row after %d tries: %s",
+                              RETRIES, type(exc).__name__)
+                time.sleep(0.05 * 2 ** attempt)
+            except Exception as exc:
+                log.error("The store rejected a query-log/audit row: %s", type(exc).__name__)
+                return
+
+
+def flush_all(timeout_s: float = 30.0) -> None:
+    """Every journal in this process (at exit, and for tests that read the tables directly)."""
+    for journal in list(_LIVE):
+        journal.flush(timeout_s)
+
+
+atexit.register(flush_all, 10.0)

@@ -1,0 +1,117 @@
+"""The bookkeeping written behind each query (olympus.journal): a query waits for none of it,
+yet nothing is lost: readers see every row, a bad row never takes others with it, a full queue
+makes the caller wait, and a process that exits right after a query still leaves its rows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from olympus.journal import Journal
+from olympus.store import Store
+from olympus.store_db import query_log
+from olympus.workspace import Workspace
+from tests.store_helpers import REPO, clean_env, make_settings
+
+
+def _rows(store: Store) -> list:
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(query_log.c.sql, query_log.c.status)
+                            .order_by(query_log.c.id)).all()
+
+
+def _row(sql: str) -> dict:
+    return {"owner": "o", "sql": sql, "status": "ok", "created_at": datetime.now(timezone.utc)}
+
+
+def _demo_ws(tmp_path) -> Workspace:
+    settings = make_settings(tmp_path)
+    ws = Workspace(Store.from_settings(settings), settings=settings)
+    ws.ensure_demo()
+    return ws
+
+
+def test_every_query_is_in_the_log_and_the_audit_once_flushed(tmp_path):
+    ws = _demo_ws(tmp_path)
+    name = ws.connections()[0].name
+    for i in range(40):
+        ws.run_sql(name, f"SELECT {i} AS n")
+    logged = ws.query_log(limit=100)  # the facade flushes before it reads
+    assert sorted(e.sql for e in logged if e.sql.startswith("SELECT ") and " AS n" in e.sql) \
+        == sorted(f"SELECT {i} AS n" for i in range(40))
+    audited = [e for e in ws.activity(action="query") if " AS n" in (e.sql or "")]
+    assert len(audited) == 40 and {e.status for e in audited} == {"ok"}
+
+
+def test_a_refused_query_is_logged_too(tmp_path):
+    ws = _demo_ws(tmp_path)
+    name = ws.connections()[0].name
+    try:
+        ws.run_sql(name, "DELETE FROM loans")
+    except Exception:
+        pass
+    ws.store.flush()
+    assert ("DELETE FROM loans", "refused") in _rows(ws.store)
+
+
+def test_a_bad_row_never_takes_the_others_with_it(tmp_path):
+    store = Store.from_settings(make_settings(tmp_path))
+    journal = Journal(store.engine)
+    good = [_row(f"SELECT {i}") for i in range(3)]
+
+    def insert(values):
+        return lambda conn: conn.execute(query_log.insert(), values)
+    journal.submit(insert(good[0]))
+    journal.submit(lambda conn: conn.execute(sa.text("INSERT INTO no_such_table VALUES (1)")))
+    journal.submit(insert(good[1]))
+    journal.submit(insert(good[2]))
+    assert journal.flush(timeout_s=30)
+    assert [r.sql for r in _rows(store)] == ["SELECT 0", "SELECT 1", "SELECT 2"]
+
+
+def test_a_full_queue_makes_the_caller_wait_and_drops_nothing(tmp_path):
+    store = Store.from_settings(make_settings(tmp_path))
+    journal = Journal(store.engine, max_pending=1)
+    gate = threading.Event()
+
+    def slow(i):
+        def write(conn):
+            gate.wait(10)
+            conn.execute(query_log.insert(), _row(f"SELECT {i}"))
+        return write
+    journal.submit(slow(0))
+    time.sleep(0.2)  # the writer holds the first; the queue (1 slot) takes the second
+    journal.submit(slow(1))
+    blocked = threading.Thread(target=journal.submit, args=(slow(2),))
+    blocked.start()
+    blocked.join(0.3)
+    assert blocked.is_alive()  # the third waits for room: backpressure, not loss
+    gate.set()
+    blocked.join(10)
+    assert journal.flush(timeout_s=30)
+    assert sorted(r.sql for r in _rows(store)) == ["SELECT 0", "SELECT 1", "SELECT 2"]
+
+
+def test_a_process_that_exits_right_after_its_query_leaves_its_rows(tmp_path):
+    script = textwrap.dedent("""
+        from olympus.config import Settings
+        from olympus.store import Store
+        from olympus.workspace import Workspace
+        settings = Settings.from_env()
+        ws = Workspace(Store.from_settings(settings), settings=settings)
+        ws.ensure_demo()
+        name = ws.connections()[0].name
+        for i in range(25):
+            ws.run_sql(name, f"SELECT {i} AS last_words")
+        # no flush: the exit handler writes what is still queued
+    """)
+    subprocess.run([sys.executable, "-c", script], env=clean_env(tmp_path), cwd=REPO,
+                   check=True, timeout=300, capture_output=True)
+    store = Store.from_settings(make_settings(tmp_path))
+    assert len([r for r in _rows(store) if "last_words" in r.sql]) == 25
