@@ -57,7 +57,15 @@ class Catalog:
     def search(self, text: str = "", *, schema: str | None = None,
                column: str = "") -> tuple[Table, ...]:
         """Tables whose name or description contains `text` and with a column name containing
-        `column` (both case-insensitive), optionally in one schema; catalog order."""
+        `column` (both case-insensitive), optionally in one schema; name matches first."""
+        named, described = self.find(text, schema=schema, column=column)
+        return named + described
+
+    def find(self, text: str, *, schema: str | None = None, column: str = ""
+             ) -> tuple[tuple[Table, ...], tuple[Table, ...]]:
+        """(tables whose qualified name holds `text`, best first: the exact name, names starting
+        with it, the rest, shorter first; tables only their description matches, catalog order):
+        "loan" puts loans above a table that merely mentions loans (Schema page and CLI)."""
         needle, col = text.strip().lower(), column.strip().lower()
         ranked: list[tuple[int, int, int, Table]] = []
         described: list[Table] = []
@@ -230,6 +238,7 @@ class CatalogCache:
                  save: Callable | None = None, clock: Callable[[], float] = time.time) -> None:
         self.ttl_s, self._load, self._save, self._clock = ttl_s, load, save, clock
         self._entries: dict[CacheKey, Catalog] = {}
+        self._missed: dict[CacheKey, float] = {}  # store misses: when
         self._lock = threading.Lock()
 
     def get(self, key: CacheKey, connector: Connector, *, refresh: bool = False,
@@ -238,7 +247,6 @@ class CatalogCache:
         if not refresh:
             hit = self.peek(key)
             if hit is not None:
-        self._missed: dict[CacheKey, float] = {}  # store misses: when
                 return hit
         catalog = introspect(connector, progress=progress, **filters)
         self.put(key, catalog)
@@ -250,6 +258,9 @@ class CatalogCache:
         needn't read the store on every call for a catalog nobody has introspected)."""
         with self._lock:
             entry = self._entries.get(key)
+            missed = self._missed.get(key)
+        if entry is None and missed is not None and self._clock() - missed < recheck_s:
+            return None
         if entry is None and self._load is not None:
             loaded = self._load(key)
             with self._lock:
@@ -260,31 +271,28 @@ class CatalogCache:
                     self._missed.pop(key, None)
         if entry is None or self._clock() - entry.timestamp > self.ttl_s:
             return None
-            missed = self._missed.get(key)
-        if entry is None and missed is not None and self._clock() - missed < recheck_s:
-            return None
         return entry
 
     def put(self, key: CacheKey, catalog: Catalog | Mapping[str, Any]) -> None:
         catalog = as_catalog(catalog)
         with self._lock:
             self._entries[key] = catalog
+            self._missed.pop(key, None)
         if self._save is not None:
             self._save(key, catalog)
 
     def invalidate(self, *, owner: str | None = None, connection_id: str | None = None) -> None:
         """Drop entries of one connection (or one owner); used on edit and delete."""
         with self._lock:
+            self._missed.clear()  # rare (an edit): every miss is read again
             for key in list(self._entries):
                 if (owner is None or key.owner == owner) and (
-            self._missed.pop(key, None)
                         connection_id is None or key.connection_id == connection_id):
                     del self._entries[key]
 
 
 def as_catalog(snapshot: Catalog | Mapping[str, Any]) -> Catalog:
     """A Catalog as is; a FEAT-001 dict (older callers, hand-written snapshots) converted."""
-            self._missed.clear()  # rare (an edit): every miss is read again
     return snapshot if isinstance(snapshot, Catalog) else Catalog.from_dict(snapshot)
 
 
