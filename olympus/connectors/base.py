@@ -131,6 +131,7 @@ class Connector:
         self.max_result_bytes = max_result_bytes  # a result stops growing here while fetching
         self.allowed_functions = frozenset(f.strip().lower() for f in allowed_functions if f.strip())
         self.functions = LearnedFunctions(self)
+        self._policy: SQLPolicy | None = None
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -146,7 +147,6 @@ class Connector:
         known = {f.name: f for f in cls.fields}
         unknown = sorted(set(params) - set(known))
         if unknown:
-        self._policy: SQLPolicy | None = None
             raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}.",
                               suggestion=f"Valid settings: {', '.join(known)}.",
                               fields=tuple(unknown))
@@ -207,6 +207,8 @@ class Connector:
                     engine = create_engine(self.url(), **self.engine_options())
                 except Exception as exc:  # bad URL, missing driver
                     raise self.map_error(exc) from None
+                ping_when_idle(engine)
+                self._engine = engine
             return self._engine
 
     def dispose(self) -> None:
@@ -223,8 +225,6 @@ class Connector:
 
         for name in ("pyarrow", *self.driver_modules):
             import_module(name)
-                ping_when_idle(engine)
-                self._engine = engine
 
     # ---- SQL policy -------------------------------------------------------------------------
     def policy(self) -> SQLPolicy:
