@@ -1,28 +1,38 @@
-"""'Download all rows' on real DuckDB and PostgreSQL: every row past the row limit, in CSV,
-Parquet and Excel, through the guard and the byte cap (and a note when the cap cut it)."""
+"""'Download all rows' on real DuckDB and PostgreSQL: every row past the row limit, written
+straight from Arrow (no pandas frame) to a file in CSV, Parquet and Excel, through the guard and
+the byte cap, with per-batch progress, cancellable mid-query; notebook cells too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+import time
+import tracemalloc
 from decimal import Decimal
 
 import duckdb
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from olympus import downloads
+from olympus import downloads, downloads_xlsx
 from olympus.crypto import generate_key
-from olympus.errors import UnsafeSQL
+from olympus.errors import ConfigError, QueryCancelled, UnsafeSQL
+from olympus.notebooks.model import Param, new_cell, update_cell
+from olympus.runner import QueryHandle
 from olympus.store import Store
+from olympus.teams import Forbidden, Principal
 from olympus.workspace import Workspace
 from tests.store_helpers import make_settings, with_password
 
 ROWS = 25_000  # more than the 10,000-row limit
 PASSWORD = "Dl-Secret-4411-pass"
+SQL = "SELECT * FROM loans ORDER BY loan_id"
 
 
 def workspace(tmp_path, **env) -> Workspace:
@@ -52,19 +62,17 @@ def duck(ws, tmp_path):
     return "duck"
 
 
-SQL = "SELECT * FROM loans ORDER BY loan_id"
-
-
-def test_the_page_shows_the_row_limit_and_the_download_holds_every_row(ws, duck):
+def test_the_page_shows_the_row_limit_and_the_download_holds_every_row(ws, duck, tmp_path):
     shown = ws.run_sql(duck, SQL)
     assert shown.row_count == 10_000 and shown.truncated_by == "rows"
     whole = downloads.fetch_all(ws, duck, SQL)
     assert whole.row_count == ROWS and not whole.truncated
     seen = []
-    out = downloads.export(whole, "csv", name="loans", on_progress=lambda d, t: seen.append((d, t)))
+    out = downloads.export(whole, "csv", name="loans", directory=str(tmp_path),
+                           on_progress=lambda d, t: seen.append((d, t)))
     assert out.file_name == "loans.csv" and out.mime == "text/csv" and out.note is None
-    assert seen[0] == (0, ROWS) and seen[-1] == (ROWS, ROWS) and len(seen) > 3
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert out.path.startswith(str(tmp_path)) and out.size == len(out.data) > 0
+    assert seen == [(0, ROWS), (downloads.CHUNK_ROWS, ROWS), (ROWS, ROWS)]  # per batch
     frame = pd.read_csv(io.BytesIO(out.data))
     assert len(frame) == ROWS and list(frame["loan_id"]) == list(range(1, ROWS + 1))
     assert frame["amount"].sum() == pytest.approx(sum(i * 1.25 for i in range(1, ROWS + 1)))
@@ -74,34 +82,71 @@ def test_the_page_shows_the_row_limit_and_the_download_holds_every_row(ws, duck)
     assert frame.loc[0, "opened"] == "2020-01-02"
     logged = ws.query_log(limit=1)[0]  # the download is a logged query like any other
     assert logged.status == "ok" and logged.row_count == ROWS
+    out.discard()
+    assert not list(tmp_path.glob("olympus-*"))
 
 
 def test_parquet_and_excel_hold_every_row_with_their_types(ws, duck):
     whole = downloads.fetch_all(ws, duck, SQL)
     parquet = downloads.export(whole, "parquet", name="loans")
-    table = pq.read_table(io.BytesIO(parquet.data))
-    assert table.num_rows == ROWS and str(table.schema.field("amount").type) == "decimal128(14, 2)"
-    assert table.column("amount")[ROWS - 1].as_py() == Decimal(ROWS) * Decimal("1.25")
-    assert table.column("opened")[0].as_py() == dt.date(2020, 1, 2)
+    table = pq.read_table(parquet.path)
+    assert table.equals(whole.arrow)  # the database's own types and every value
+    assert str(table.schema.field("amount").type) == "decimal128(14, 2)"
 
     excel = downloads.export(whole, "xlsx", name="loans")
     assert excel.file_name == "loans.xlsx" and excel.rows == ROWS and excel.note is None
-    sheet = load_workbook(io.BytesIO(excel.data), read_only=True).active
+    sheet = load_workbook(excel.path, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("loan_id", "customer", "amount", "opened")
     assert len(rows) == ROWS + 1 and rows[-1][0] == ROWS
     assert rows[1][2] == 1.25 and rows[1][3] == dt.datetime(2020, 1, 2)
     assert rows[7][1] == '=HYPERLINK("http://x.test")'  # stored as text, not a formula
-    formulas = load_workbook(io.BytesIO(excel.data)).active["B8"]
-    assert formulas.data_type == "s"
+    assert load_workbook(excel.path).active["B8"].data_type == "s"
+    for out in (parquet, excel):
+        out.discard()
 
 
-def test_excel_says_when_a_sheet_is_too_small(ws, duck, monkeypatch):
-    monkeypatch.setattr(downloads, "EXCEL_MAX_ROWS", 1_000)
+def test_every_type_reads_back_in_each_format(ws, tmp_path):
+    path = tmp_path / "types.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("""CREATE TABLE t AS SELECT * FROM (VALUES
+            (1, true, 2.5::DOUBLE, 12345.67::DECIMAL(12, 2), DATE '2024-02-29',
+             TIMESTAMP '2024-03-01 13:45:30', TIMESTAMPTZ '2024-03-01 13:45:30+00',
+             TIME '08:30:00', [1, 2], '\\xAB'::BLOB, 'plain'),
+            (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+            v(id, flag, ratio, money, day, stamp, stamp_tz, clock, tags, raw, label)""")
+    ws.add_connection("types", "duckdb", {"path": str(path)})
+    whole = downloads.fetch_all(ws, "types", "SELECT * FROM t ORDER BY id")
+    parquet = downloads.export(whole, "parquet")
+    assert pq.read_table(parquet.path).equals(whole.arrow)
+    csv = pacsv.read_csv(downloads.export(whole, "csv").path, convert_options=pacsv.ConvertOptions(
+        strings_can_be_null=True)).to_pylist()
+    assert csv[0]["money"] == 12345.67 and csv[0]["flag"] is True
+    assert csv[0]["tags"] == "[1, 2]" and csv[0]["raw"] == "ab"
+    assert str(csv[0]["clock"]).startswith("08:30:00")
+    assert all(v is None for k, v in csv[1].items() if k != "id")
+    sheet = load_workbook(downloads.export(whole, "xlsx").path).active
+    first = [c.value for c in sheet[2]]
+    assert first[:4] == [1, True, 2.5, 12345.67]
+    assert first[4:6] == [dt.datetime(2024, 2, 29), dt.datetime(2024, 3, 1, 13, 45, 30)]
+    assert isinstance(first[6], dt.datetime) and first[7].startswith("08:30:00")
+    assert first[8:] == ["[1, 2]", "ab", "plain"]
+    assert [c.value for c in sheet[3]][1:] == [None] * 10
+
+
+def test_excel_splits_rows_over_sheets_rather_than_cutting(ws, duck, monkeypatch):
+    monkeypatch.setattr(downloads_xlsx, "EXCEL_MAX_ROWS", 10_000)
+    monkeypatch.setattr(downloads, "EXCEL_MAX_ROWS", 10_000)
     out = downloads.export(downloads.fetch_all(ws, duck, SQL), "xlsx")
-    assert out.rows == 1_000 and out.cut_by == "excel" and "CSV or Parquet" in out.note
-    sheet = load_workbook(io.BytesIO(out.data), read_only=True).active
-    assert sum(1 for _ in sheet.iter_rows()) == 1_001
+    assert out.rows == ROWS and out.sheets == 3 and "split over 3 sheets" in out.note
+    book = load_workbook(out.path, read_only=True)
+    assert book.sheetnames == ["Result", "Result 2", "Result 3"]
+    ids = []
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0] == ("loan_id", "customer", "amount", "opened")
+        ids += [r[0] for r in rows[1:]]
+    assert ids == list(range(1, ROWS + 1))
 
 
 def test_the_guard_still_refuses_what_it_always_refuses(ws, duck):
@@ -111,18 +156,109 @@ def test_the_guard_still_refuses_what_it_always_refuses(ws, duck):
         downloads.export(ws.run_sql(duck, "SELECT 1 AS x"), "zip")
 
 
-def test_postgresql_download_holds_every_row(ws, pg_url):
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE events AS SELECT g AS id, now() - g * interval '1 minute' AS at,"
-                     " (g % 97)::numeric(10, 2) AS amount FROM generate_series(1, 25000) g")
-    ws.add_connection("pg", "postgresql", {"url": with_password(pg_url, PASSWORD)})
-    assert ws.run_sql("pg", "SELECT * FROM events").row_count == 10_000
-    whole = downloads.fetch_all(ws, "pg", "SELECT * FROM events ORDER BY id")
-    assert whole.row_count == ROWS and not whole.truncated
+def test_a_cancel_while_writing_leaves_no_partial_file(ws, duck, tmp_path):
+    handle = QueryHandle()
+
+    def progress(done: int, total: int) -> None:
+        if done:
+            handle.cancel()  # after the first batch is written
+    with pytest.raises(QueryCancelled):
+        downloads.prepare(lambda h: downloads.fetch_all(ws, duck, SQL, handle=h), "xlsx",
+                          handle=handle, on_progress=progress, directory=str(tmp_path))
+    assert not list(tmp_path.glob("olympus-*"))
+
+
+# --- memory: the export never builds a pandas frame, and holds one batch at a time -------------
+
+@pytest.fixture()
+def no_pandas_frames(monkeypatch):
+    """Any pandas frame built from here on fails the test (every route Arrow and we use)."""
+    import pyarrow.pandas_compat as compat
+
+    from olympus import runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a pandas DataFrame was built")
+    monkeypatch.setattr(compat, "table_to_dataframe", refuse)
+    monkeypatch.setattr(runner, "to_pandas", refuse)
+    monkeypatch.setattr(pd.DataFrame, "__init__", refuse)
+    monkeypatch.setattr(pd.DataFrame, "_from_mgr", classmethod(refuse))
+
+
+def test_a_million_rows_export_without_pandas_in_bounded_memory(ws, tmp_path, no_pandas_frames):
+    path = tmp_path / "big.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("""CREATE TABLE big AS SELECT i AS id, 'customer ' || i AS name,
+            (i * 1.25)::DECIMAL(14, 2) AS amount, DATE '2020-01-01' + (i % 1000)::INT AS day
+            FROM range(1, 1000001) r(i)""")
+    ws.add_connection("big", "duckdb", {"path": str(path)})
+    whole = downloads.fetch_all(ws, "big", "SELECT * FROM big ORDER BY id")
+    assert whole.row_count == 1_000_000 and whole.arrow is not None
     for fmt in ("csv", "parquet"):
-        out = downloads.export(whole, fmt)
-        frame = (pd.read_csv if fmt == "csv" else pd.read_parquet)(io.BytesIO(out.data))
-        assert len(frame) == ROWS and frame["id"].tolist() == list(range(1, ROWS + 1))
+        base, peaks = pa.total_allocated_bytes(), []
+        tracemalloc.start()
+        out = downloads.export(whole, fmt, directory=str(tmp_path), on_progress=lambda d, t:
+                               peaks.append(pa.total_allocated_bytes() - base))
+        _, python_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        # Python objects: a few MB at most; Arrow buffers beyond the result: about a batch
+        assert python_peak < whole.arrow.nbytes * 0.05, (fmt, python_peak)
+        assert max(peaks) < whole.arrow.nbytes * 0.2, (fmt, max(peaks), whole.arrow.nbytes)
+        read = (pacsv.read_csv if fmt == "csv" else pq.read_table)(out.path)
+        assert read.num_rows == 1_000_000 and read.column("id")[-1].as_py() == 1_000_000
+        out.discard()
+
+
+def test_excel_memory_stays_flat_as_rows_grow(ws, duck, no_pandas_frames):
+    """Four times the rows, about the same peak: one batch of cells at a time (constant_memory)."""
+    def peak(rows: int) -> int:
+        result = downloads.fetch_all(ws, duck, f"SELECT * FROM range({rows}) r(i), "
+                                                f"(SELECT 'customer' AS c, 1.5::DOUBLE AS v)")
+        tracemalloc.start()
+        downloads.export(result, "xlsx").discard()
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+    small, large = peak(20_000), peak(80_000)
+    assert large < small * 1.5, (small, large)
+
+
+# --- PostgreSQL: a >100k-row table in every format, the byte cap, cancel mid-query -----------
+
+BIG = 120_000
+
+
+@pytest.fixture()
+def pg(ws, pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS dl_events")
+        conn.execute(f"""CREATE TABLE dl_events AS SELECT g AS id,
+            timestamp '2024-01-01' + g * interval '1 minute' AS at,
+            (g % 97)::numeric(10, 2) AS amount, 'event ' || g AS label
+            FROM generate_series(1, {BIG}) g""")
+    ws.add_connection("pg", "postgresql", {"url": with_password(pg_url, PASSWORD)})
+    return "pg"
+
+
+def test_postgresql_download_of_a_big_table_reads_back_in_every_format(ws, pg, pg_url):
+    assert ws.run_sql(pg, "SELECT * FROM dl_events").row_count == 10_000
+    whole = downloads.fetch_all(ws, pg, "SELECT * FROM dl_events ORDER BY id")
+    assert whole.row_count == BIG and not whole.truncated
+    with psycopg.connect(pg_url) as conn:
+        source = conn.execute("SELECT id, at, amount, label FROM dl_events ORDER BY id").fetchall()
+    parquet = pq.read_table(downloads.export(whole, "parquet").path)
+    assert [tuple(r.values()) for r in parquet.to_pylist()] == source
+    assert pa.types.is_decimal(parquet.schema.field("amount").type)
+    csv = pacsv.read_csv(downloads.export(whole, "csv").path)
+    assert csv.column("id").to_pylist() == [r[0] for r in source]
+    assert csv.column("amount").to_pylist() == [float(r[2]) for r in source]
+    assert csv.column("label").to_pylist() == [r[3] for r in source]
+    sheet = load_workbook(downloads.export(whole, "xlsx").path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))[1:]
+    assert len(rows) == BIG
+    for got, want in zip(rows[::997], source[::997]):
+        assert got[0] == want[0] and got[2] == float(want[2]) and got[3] == want[3]
+        assert abs(got[1] - want[1]) < dt.timedelta(milliseconds=1)
 
 
 def test_a_huge_result_is_cut_at_the_byte_cap_and_says_so(tmp_path, pg_url):
@@ -135,89 +271,79 @@ def test_a_huge_result_is_cut_at_the_byte_cap_and_says_so(tmp_path, pg_url):
         out = downloads.export(whole, "csv")
         assert out.cut_by == "bytes" and "size cap" in out.note
         assert f"first {whole.row_count:,} rows" in out.note
-        assert len(pd.read_csv(io.BytesIO(out.data))) == whole.row_count == out.rows
+        assert pacsv.read_csv(out.path).num_rows == whole.row_count == out.rows
     finally:
         capped.close()
         capped.store.dispose()
 
 
-# --- the page: "Download all rows" with progress, and the byte-cap note ---------------------
+def test_cancel_stops_the_download_query_on_the_server(ws, pg, pg_url, tmp_path):
+    handle, outcome = QueryHandle(), {}
+    sql = "SELECT count(*) AS n FROM generate_series(1, 987654321)"  # the guard denies pg_sleep
 
-def _page():
-    """An Ask-like page: the DuckDB file named by DL_TEST_DB, its loans, result_view."""
-    import os
-
-    from olympus.ui import results
-    from olympus.ui.resources import workspace
-
-    ws = workspace()
-    if "duck" not in [c.name for c in ws.connections()]:
-        ws.add_connection("duck", "duckdb", {"path": os.environ["DL_TEST_DB"]})
-    result = ws.run_sql("duck", "SELECT * FROM loans ORDER BY loan_id")
-    results.result_view(result, key="r", name="loans", connection="duck")
-
-
-@pytest.fixture()
-def page_env(tmp_path, monkeypatch):
-    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER", "OPENAI_API_KEY",
-                 "OLYMPUS_ROW_LIMIT", "OLYMPUS_RESULT_MAX_BYTES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OLYMPUS_HOME", str(tmp_path / "page-home"))
-    path = tmp_path / "page.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute(f"CREATE TABLE loans AS SELECT i AS loan_id, 'customer ' || i AS customer, "
-                    f"(i * 1.25)::DECIMAL(14, 2) AS amount FROM range(1, {ROWS + 1}) r(i)")
-        full_bytes = con.sql("SELECT * FROM loans").to_arrow_table().nbytes
-    monkeypatch.setenv("DL_TEST_DB", str(path))
-    return monkeypatch, full_bytes
+    def work() -> None:
+        try:
+            outcome["export"] = downloads.prepare(
+                lambda h: downloads.fetch_all(ws, pg, sql, handle=h), "csv", handle=handle,
+                directory=str(tmp_path))
+        except BaseException as exc:
+            outcome["error"] = exc
+    worker = threading.Thread(target=work)
+    worker.start()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert _wait(lambda: _sleeping(conn)), "the query never started"
+        cancelled_at = time.monotonic()
+        handle.cancel()
+        worker.join(10)
+        assert isinstance(outcome.get("error"), QueryCancelled), outcome
+        assert _wait(lambda: not _sleeping(conn), within=2.0)
+        assert time.monotonic() - cancelled_at < 3.0
+    assert not list(tmp_path.glob("olympus-*"))
 
 
-def _statuses(at) -> list[tuple[str, str]]:
-    """(label, progress text) of each st.status box on the page."""
-    found = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", None) == "status":
-                bars = [c.proto.text for c in child.children.values() if c.type == "progress"]
-                found.append((child.proto.label, *bars))
-            walk(child)
-    walk(at._tree)
-    return found
+def _sleeping(conn) -> bool:
+    return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                        "'%generate_series(1, 987654321)%' AND state = 'active' "
+                        "AND pid <> pg_backend_pid()").fetchone()[0] > 0
 
 
-def _labels(at, kind: str) -> list[str]:
-    return [el.label for el in at.get(kind)]
+def _wait(check, *, within: float = 10.0) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
 
 
-def test_download_all_rows_on_the_page(page_env):
-    from streamlit.testing.v1 import AppTest
+# --- notebook cells: the compiled statement with bound parameters, by role -------------------
 
-    at = AppTest.from_function(_page, default_timeout=120).run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert "Download CSV (rows shown)" in _labels(at, "download_button")
-    next(b for b in at.button if b.label == "Download all rows").click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert _statuses(at) == [(f"{ROWS:,} rows ready to save", "Writing 25,000 of 25,000 rows…")]
-    assert f"Save all {ROWS:,} rows (CSV)" in _labels(at, "download_button")
-    ready = at.session_state["r:all:file"]
-    assert len(pd.read_csv(io.BytesIO(ready.data))) == ROWS and ready.note is None
+def test_a_notebook_cell_downloads_every_row_with_its_parameters(ws, duck):
+    nb = ws.create_notebook("Book", params=(Param("floor", "number", "Floor", default=100),),
+                            cells=(new_cell("sql", name="base", connection=duck,
+                                            sql="SELECT * FROM loans WHERE loan_id > {{floor}}"),
+                                   new_cell("sql", name="big", connection=duck,
+                                            sql="SELECT loan_id, amount FROM {{base}} "
+                                                "ORDER BY loan_id")))
+    run = ws.run_cell(nb.id, "big", {"floor": 500})
+    assert run.result.truncated_by == "rows" and run.result.row_count == 10_000
+    whole = downloads.fetch_cell(ws, nb.id, "big", {"floor": 500}, expect=run.fingerprint)
+    assert whole.row_count == ROWS - 500 and whole.columns == ("loan_id", "amount")
+    assert whole.arrow.column("loan_id")[0].as_py() == 501
+    assert ws.query_log(limit=1)[0].row_count == ROWS - 500
+    with pytest.raises(ConfigError, match="changed since this result ran"):
+        downloads.fetch_cell(ws, nb.id, "big", {"floor": 900}, expect=run.fingerprint)
+    ws.save_notebook(update_cell(ws.notebook(nb.id), "big", sql="SELECT 1 AS x"))
+    with pytest.raises(ConfigError, match="changed"):
+        downloads.fetch_cell(ws, nb.id, "big", {"floor": 500}, expect=run.fingerprint)
 
-    at.segmented_control(key="r:fmt").set_value("parquet").run()
-    next(b for b in at.button if b.label == "Download all rows").click().run()
-    assert f"Save all {ROWS:,} rows (Parquet)" in _labels(at, "download_button")
-    assert pq.read_table(io.BytesIO(at.session_state["r:all:file"].data)).num_rows == ROWS
 
-
-def test_the_page_says_when_the_byte_cap_cut_the_download(page_env):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch, full_bytes = page_env
-    monkeypatch.setenv("OLYMPUS_RESULT_MAX_BYTES", str(int(full_bytes * 0.7)))
-    at = AppTest.from_function(_page, default_timeout=120).run()
-    assert not at.exception, [e.message for e in at.exception]
-    next(b for b in at.button if b.label == "Download all rows").click().run()
-    ready = at.session_state["r:all:file"]
-    assert 10_000 < ready.rows < ROWS and ready.cut_by == "bytes"
-    warnings = [w.value for w in at.warning]
-    assert any("size cap" in w and f"{ready.rows:,}" in w.replace("\\", "") for w in warnings)
+def test_a_viewer_cannot_download_a_cells_rows(ws, duck):
+    nb = ws.create_notebook("Viewed", cells=(new_cell("sql", name="all", connection=duck,
+                                                      sql=SQL),))
+    viewer = Workspace(ws.store, ws.owner, settings=ws.settings,
+                       principal=Principal(user="vic", space=ws.owner, role="viewer"))
+    with pytest.raises(Forbidden):
+        downloads.fetch_cell(viewer, nb.id, "all")
+    with pytest.raises(Forbidden):
+        downloads.fetch_all(viewer, duck, SQL)
