@@ -29,13 +29,13 @@ from olympus.agent.replies import chart_for, follow_ups, split_follow_ups, sql_i
 from olympus.agent.summary import scrub, summarize
 from olympus.agent.tokens import count_tokens
 from olympus.agent.tools import Toolbox, cap_rows, tool_specs
-from olympus.errors import ConfigError, OlympusError
+from olympus.errors import ConfigError, OlympusError, QueryCancelled
 from olympus.guard import strip_fences
 from olympus.semantic.glossary import expansion, prompt_block
 
 if TYPE_CHECKING:
     from olympus.config import Settings
-    from olympus.runner import QueryResult
+    from olympus.runner import QueryHandle, QueryResult
     from olympus.workspace import Workspace
 
 MAX_CATALOG_STEPS = 6  # model calls allowed on top of the SQL attempts (catalog look-ups)
@@ -53,8 +53,10 @@ class AgentGaveUp(OlympusError):
 def ask(workspace: "Workspace", connection_name: str, question: str, *,
         history: Iterable[Any] = (), pinned: Iterable[str] = (), dropped: Iterable[str] = (),
         llm: Any = None, settings: "Settings | None" = None, max_attempts: int = 3,
-        budget_tokens: int = 4000) -> AgentAnswer:
+        budget_tokens: int = 4000, handle: "QueryHandle | None" = None) -> AgentAnswer:
     """Answer one question; SQL/model failures come back in AgentAnswer.error (and the query log).
+    `handle.cancel()` from another thread stops the statement running on the server and the loop
+    (the answer's error is then QueryCancelled).
 
     Raises only before any work: an empty question, an unknown connection (NotFound), no LLM key
     (LLMNotConfigured), or a schema that cannot be read (the connector's own error).
@@ -83,7 +85,7 @@ def ask(workspace: "Workspace", connection_name: str, question: str, *,
     run = AgentRun(workspace, record, model, index, dialect, question, context=context,
                    examples=examples, glossary=glossary,
                    max_attempts=max_attempts, row_limit=settings.row_limit,
-                   secrets=(settings.openai_api_key or "",))
+                   secrets=(settings.openai_api_key or "",), handle=handle)
     started = time.perf_counter()
     answer = run.go(turns)
     workspace.audit_ask(record, answer, elapsed_ms=(time.perf_counter() - started) * 1000)
@@ -112,7 +114,9 @@ class AgentRun:
 
     def __init__(self, ws: "Workspace", record, model, index: SchemaIndex, dialect: str,
                  question: str, *, context, max_attempts: int, row_limit: int,
-                 secrets: tuple[str, ...] = (), examples: str = "", glossary: str = "") -> None:
+                 secrets: tuple[str, ...] = (), examples: str = "", glossary: str = "",
+                 handle: "QueryHandle | None" = None) -> None:
+        self.handle = handle  # Cancel: every statement runs under it; the loop stops on it
         self.examples = examples  # verified question -> SQL pairs like this one (prompt text)
         self.glossary = glossary  # glossary terms the question uses (prompt text)
         self.ws, self.record, self.model, self.index = ws, record, model, index
@@ -136,7 +140,7 @@ class AgentRun:
                 done = self.tool_round(ai, messages) if ai.tool_calls else self.text_reply(ai, messages)
                 if done is not None:
                     return done
-        except LLMError as err:
+        except (LLMError, QueryCancelled) as err:  # Cancel: its statement stopped on the server
             return self.fail(err)
         return self.fail(AgentGaveUp(f"The model made {self.calls} calls without a query that ran."))
 
@@ -155,6 +159,8 @@ class AgentRun:
         return messages + [HumanMessage(self.question)]
 
     def invoke(self, messages: list):
+        if self.handle is not None:  # cancelled while the model or a look-up was busy: stop
+            self.handle.check()
         self.calls += 1
         try:
             ai = self.bound.invoke(messages)
@@ -205,11 +211,14 @@ class AgentRun:
         """Fences off, then the guarded runner; an error is recorded and fed back for a retry."""
         sql = strip_fences(str(raw or ""))
         try:
-            return self.ws.run_sql(self.record.name, sql, question=self.question)
+            return self.ws.run_sql(self.record.name, sql, question=self.question,
+                                   handle=self.handle)
         except OlympusError as err:
             err.sql = err.sql or sql
             self.last_error = err
             self.attempts.append(Attempt(sql, f"{err.title}: {err.message}"))
+            if isinstance(err, QueryCancelled):
+                raise  # no retry: the person stopped it
             left = self.max_attempts - len(self.attempts)
             messages.append(reply(prompts.RETRY.format(error=self._for_model(err, sql), left=left,
                                                        label=prompts.rules(self.dialect).label)))
@@ -235,7 +244,8 @@ class AgentRun:
                                         shown=len(rows), sample=json.dumps(rows, default=str))
 
     def _sample(self, sql: str) -> tuple[list[str], list]:
-        result = self.ws.run_sql(self.record.name, sql, limit=5, question=self.question)
+        result = self.ws.run_sql(self.record.name, sql, limit=5, question=self.question,
+                                 handle=self.handle)
         return list(result.columns), result.rows()
 
     # ---- endings ------------------------------------------------------------------------------
@@ -261,8 +271,9 @@ class AgentRun:
 
     def fail(self, err: OlympusError) -> AgentAnswer:
         if not self.attempts:  # nothing reached the runner, so nothing is logged yet
-            self.ws.log_event(self.record.id, question=self.question, status="error",
-                              error=f"{err.title}: {err.message}")
+            self.ws.log_event(self.record.id, question=self.question, error=f"{err.title}: "
+                              f"{err.message}", status="cancelled"
+                              if isinstance(err, QueryCancelled) else "error")
         return self._answer(sql=self.attempts[-1].sql if self.attempts else None, error=err)
 
     def _answer(self, **values: Any) -> AgentAnswer:

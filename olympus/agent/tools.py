@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any, Callable
 
 from olympus.agent.schema_render import render_table, shorten
+from olympus.errors import QueryCancelled
 
 if TYPE_CHECKING:
     from olympus.agent.context import SchemaIndex
@@ -115,6 +116,8 @@ class Toolbox:
         self._seen(i)
         try:
             columns, rows = self.sample(self.sample_sql(i))
+        except QueryCancelled:
+            raise  # Cancel stops the whole question, not just this look-up
         except Exception as exc:  # an OlympusError from the runner: its words, as data
             return f"Could not sample {self.index.keys[i]}: {exc}"
         return json.dumps({"columns": columns, "rows": cap_rows(rows)}, default=str)

@@ -155,8 +155,10 @@ def start_question(ws: Workspace, name: str, question: str) -> running.Job:
     past = [{"question": e.question, "sql": e.sql, "ok": e.ok, "answer": e.answer}
             for e in state.history(ws.owner) if e.connection == name][-6:]
     pinned, dropped = agent_tables.choices(ws.owner, name)
+    handle = running.new_handle()  # Cancel stops the agent's running statement on the server
     return running.start_call("ask", name, question, lambda: agent.ask(
-        ws, name, question, history=past, pinned=pinned, dropped=dropped))
+        ws, name, question, history=past, pinned=pinned, dropped=dropped, handle=handle),
+        handle=handle)
 
 
 def settle(ws: Workspace, job: running.Job, slot) -> None:

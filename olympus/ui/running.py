@@ -42,8 +42,10 @@ class Job:
 
     @property
     def settled(self) -> bool:
-        """Finished, or cancelled without a server-side cancel to wait for."""
-        return self.done.is_set() or (self.cancelled_at is not None and self.handle is None)
+        """Finished, or cancelled with nothing left to wait for: no server-side cancel, or a
+        question (its handle stopped the statement already; a model reply is not awaited)."""
+        return self.done.is_set() or (self.cancelled_at is not None
+                                      and (self.handle is None or self.mode == "ask"))
 
 
 def new_handle() -> Any:
@@ -68,9 +70,12 @@ def start_sql(ws: Workspace, name: str, sql: str, *, question: str | None = None
     return job
 
 
-def start_call(mode: str, name: str, question: str, work: Callable[[], Any]) -> Job:
-    """Any other long call (the agent's answer) with the same echo, clock and Cancel."""
-    job = Job(id=next(_IDS), mode=mode, connection=name, sql="", question=question)
+def start_call(mode: str, name: str, question: str, work: Callable[[], Any], *,
+               handle: Any = None) -> Job:
+    """Any other long call (the agent's answer) with the same echo, clock and Cancel; with the
+    `handle` the work runs its statements under, Cancel stops them on the server too."""
+    job = Job(id=next(_IDS), mode=mode, connection=name, sql="", question=question,
+              handle=handle)
     _start(job, work)
     return job
 
@@ -104,17 +109,24 @@ def cancel(job: Job) -> None:
 
 
 def was_cancelled(job: Job) -> bool:
+    """Cancel won: nothing to wait for, or the work ended with QueryCancelled (raised, or as
+    the agent answer's error); work that finished first keeps its result."""
     if job.cancelled_at is None:
         return False
-    if job.handle is None:
+    if job.handle is None or not job.done.is_set():
         return True
-    return job.error is not None and type(job.error).__name__ == "QueryCancelled"
+    error = job.error if job.error is not None else getattr(job.outcome, "error", None)
+    return type(error).__name__ == "QueryCancelled"
 
 
 def cancelled_error(job: Job) -> dict:
     """The entry's error once Cancel won: how long it ran and what happened on the server."""
     ran = (job.cancelled_at or time.monotonic()) - job.started
-    if job.handle is not None:
+    if job.handle is not None and job.mode == "ask":
+        message = (f"Cancelled after {ran:.1f} s; the question was stopped, and any query it "
+                   "was running was stopped on the database.")
+        hint = None
+    elif job.handle is not None:
         message = f"Cancelled after {ran:.1f} s; the database stopped the query."
         hint = None
     else:
