@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     keys_sub.add_parser("generate", help="print a new key for OLYMPUS_SECRET_KEY")
     keys_sub.add_parser("rotate", help="re-encrypt every credential with the newest key "
-                                       "(set OLYMPUS_SECRET_KEY=NEW,OLD first)")
+                                       "(NEW,OLD in OLYMPUS_SECRET_KEY or the key file first)")
 
     demo = commands.add_parser("demo", help="create (or rebuild) the embedded demo database")
     demo.add_argument("--reset", action="store_true", help="regenerate it from scratch")
@@ -154,7 +154,8 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         finally:
             ws.close()
     except OlympusError as err:
-        if getattr(args, "json", False):  # --json asked for JSON: failures too
+        if getattr(args, "json", False) or getattr(args, "format", None) == "json":
+            # JSON asked for (--json, --format json): failures too, on stdout
             print(json.dumps({"error": err.to_dict()}, indent=2, default=str))
         return _fail(err)
     except KeyboardInterrupt:
@@ -339,13 +340,15 @@ def cmd_schema(args, ws) -> int:
         sys.stdout.write(orjson.dumps(orjson.loads(catalog.to_json()),
                                       option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    tables = catalog.search(args.search) if args.search else catalog.tables
+    named, described = catalog.find(args.search)  # name matches first, as on the Schema page
     rows = [[t.qualified_name, t.kind or "",
              "" if t.row_count_estimate is None else str(t.row_count_estimate),
-             str(len(t.columns)), (t.description or "")[:60]] for t in tables]
+             str(len(t.columns)), (t.description or "")[:60]] for t in named + described]
     print(format_table(["table", "kind", "rows (est.)", "columns", "description"], rows))
-    print(f"{len(rows)} of {len(catalog.tables)} tables, introspected {catalog.introspected_at}",
-          file=sys.stderr)
+    how = (f" ({len(named)} by name, then {len(described)} by description only)"
+           if args.search.strip() and described else "")
+    print(f"{len(rows)} of {len(catalog.tables)} tables{how}, introspected "
+          f"{catalog.introspected_at}", file=sys.stderr)
     return 0
 
 
@@ -357,8 +360,9 @@ def cmd_sql(args, ws) -> int:
     statement = sys.stdin.read() if args.sql == "-" else args.sql
     result = ws.run_sql(args.name, statement, limit=args.limit, refresh=args.refresh)
     data = result.to_dict()
-    if args.format == "json":
-        print(json.dumps(data, default=str))
+    if args.format == "json":  # strict JSON (NaN/Infinity as strings), indented like --json
+        data["rows"] = [[_json_cell(v) for v in row] for row in data["rows"]]
+        print(json.dumps(data, default=str, indent=2, allow_nan=False))
         return 0
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -404,14 +408,23 @@ def cmd_ask(args, ws) -> int:
 
 
 def cmd_keys(args, ws) -> int:
+    keyring = ws.store.keyring()  # OLYMPUS_SECRET_KEY, else the key file: say which one
+    where = ("OLYMPUS_SECRET_KEY" if ws.settings.secret_keys
+             else f"{ws.settings.key_file} (OLYMPUS_SECRET_KEY is not set)")
     count = ws.store.rotate_keys()
-    if len(ws.settings.secret_keys) > 1:
+    if keyring.size > 1:
         print(f"Re-encrypted {count} connection(s) with the newest key. You can now drop the "
-              "old key from OLYMPUS_SECRET_KEY.")
-    else:
+              f"old key(s) from {where}, keeping only the first.")
+    elif ws.settings.secret_keys:
         print(f"Re-encrypted {count} connection(s); there is only one key, so nothing else "
               "changed. To rotate: set OLYMPUS_SECRET_KEY=NEW,OLD (a new key from `keys "
               "generate`), run `keys rotate`, then keep only NEW.")
+    else:
+        print(f"Re-encrypted {count} connection(s); there is only one key, so nothing else "
+              f"changed. The current key is in {where}. To rotate it: put a new key (from "
+              "`keys generate`) in front of it in that file, as NEW,OLD on one line; run `keys "
+              "rotate`; then leave only NEW in the file. Back the file up: without it the "
+              "saved credentials can't be read.")
     return 0
 
 
@@ -484,6 +497,15 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _json_cell(value: Any) -> Any:
+    """NaN and ±Infinity have no JSON number: spelt as strings, the way PostgreSQL's to_json does."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     return value
 
 

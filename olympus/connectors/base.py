@@ -79,6 +79,21 @@ class Fetched:
     scanned_bytes: int | None = None  # what the engine billed/scanned, where it says (BigQuery)
 
 
+def _did_you_mean(unknown: list[str], known: Iterable[str]) -> str:
+    """The "Did you mean `username`?" after settings close to a real one (`user`), else ""."""
+    import difflib
+
+    known = list(known)
+    close = {name: difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+             for name in unknown}
+    guesses = [(name, found[0]) for name, found in close.items() if found]
+    if not guesses:
+        return ""
+    if len(unknown) == 1:
+        return f" Did you mean `{guesses[0][1]}`?"
+    return " Did you mean " + ", ".join(f"`{real}` (not {name})" for name, real in guesses) + "?"
+
+
 class Connector:
     """Base for every database; subclasses override attributes and the few hooks that differ."""
 
@@ -147,7 +162,8 @@ class Connector:
         known = {f.name: f for f in cls.fields}
         unknown = sorted(set(params) - set(known))
         if unknown:
-            raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}.",
+            raise ConfigError(f"Unknown setting(s) for {cls.label}: {', '.join(unknown)}."
+                              f"{_did_you_mean(unknown, known)}",
                               suggestion=f"Valid settings: {', '.join(known)}.",
                               fields=tuple(unknown))
         out = {k: v for k, v in params.items() if v not in (None, "")}
