@@ -50,7 +50,7 @@ def cell_view(ws, nb: Notebook, cell: Cell, i: int, *, status: str | None, run: 
             return
         body(cell)
         if cell.kind != "note":
-            notebook_result.show(cell, run, key=f"nbr:{cell.id}",
+            notebook_result.show(cell, run, key=f"nbr:{cell.id}", notebook=nb,
                                  refresh=actions["refresh"](cell) if can_run else None)
 
 

@@ -48,7 +48,7 @@ def edit_panel(ws, nb: Notebook, cell: Cell, *, save: Save, run: Any) -> None:
         _apply(nb, cell, changes, save)
     if cell.kind != "note":
         sql_area(ws, nb, cell, save=save)
-        notebook_result.show(cell, run, key=f"nbf:{cell.id}", full=True)
+        notebook_result.show(cell, run, key=f"nbf:{cell.id}", full=True, notebook=nb)
         keep_view(nb, cell, run, save=save)
 
 

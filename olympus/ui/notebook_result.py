@@ -5,23 +5,28 @@ being edited gets olympus.ui.results.result_view with every control, and can kee
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from olympus import charts
 from olympus.chart_formats import format_value, number_format
 from olympus.charts import ChartSpec, ChartSpecError
-from olympus.notebooks.model import Cell
+from olympus.notebooks.model import Cell, Notebook
+from olympus.ui import downloads as all_rows
 from olympus.ui import results, widgets
 from olympus.ui.safe_text import md_text
+
+if TYPE_CHECKING:
+    from olympus.downloads import Fetch
 
 TABLE_HEIGHT = 320
 
 
 def show(cell: Cell, run: Any, *, key: str, full: bool = False, refresh=None,
-         present: bool = False) -> None:
-    """The cell's last run in this session: an error box, or its result in the cell's view."""
+         present: bool = False, notebook: Notebook | None = None) -> None:
+    """The cell's last run in this session: an error box, or its result in the cell's view.
+    With `notebook`, a result cut at the row limit offers every row as a file."""
     if run is None:
         if not present:
             st.caption(":material/hourglass_empty: Not run yet in this session.")
@@ -34,14 +39,36 @@ def show(cell: Cell, run: Any, *, key: str, full: bool = False, refresh=None,
         return
     if run.answer and not present:
         st.markdown(widgets.safe_answer_markdown(run.answer))
+    fetch = None if present else whole(cell, run, notebook)
     if full:
         results.result_view(result, key=key, spec=spec_of(cell, result), name=cell.name,
-                            on_refresh=refresh)
+                            on_refresh=refresh, fetch=fetch)
         return
-    compact(cell, result, key=key, refresh=refresh, present=present)
+    compact(cell, result, key=key, refresh=refresh, present=present, fetch=fetch)
 
 
-def compact(cell: Cell, result, *, key: str, refresh=None, present: bool = False) -> None:
+def whole(cell: Cell, run: Any, notebook: Notebook | None) -> "Fetch | None":
+    """Every row of the cell's statement (as it ran: same SQL, upstream cells, parameters),
+    for members who may query; None where there is nothing more to fetch."""
+    result = run.result
+    kept = result.truncated and result.cached_at is not None  # a stored result: cut is cut
+    if notebook is None or not (result.truncated_by == "rows" or kept) or \
+            not (cell.sql or "").strip():
+        return None
+    from olympus import downloads
+    from olympus.ui import notebook_state as nstate
+    from olympus.ui.resources import workspace
+
+    ws = workspace()  # read here: the download runs in a worker thread
+    if not ws.principal.can("query"):
+        return None
+    values, mark = dict(nstate.values(ws.owner, notebook)), run.fingerprint or None
+    return lambda handle: downloads.fetch_cell(ws, notebook.id, cell.id, values, handle=handle,
+                                               expect=mark)
+
+
+def compact(cell: Cell, result, *, key: str, refresh=None, present: bool = False,
+            fetch: "Fetch | None" = None) -> None:
     if not present:
         facts = f"{result.row_count:,} row{'s' if result.row_count != 1 else ''} · " \
                 f"{result.elapsed_ms:,.0f} ms"
@@ -56,11 +83,11 @@ def compact(cell: Cell, result, *, key: str, refresh=None, present: bool = False
     kind = cell.view.kind
     if kind == "value":
         value(result)
-    elif kind == "chart" and chart(cell, result, key=key):
-        return
-    else:
+    elif not (kind == "chart" and chart(cell, result, key=key)):
         st.dataframe(result.df, hide_index=True, key=f"{key}:table",
                      height=min(38 + 35 * result.row_count, TABLE_HEIGHT))
+    if fetch is not None:
+        all_rows.controls(key=key, name=results._slug(cell.name), fetch=fetch)
 
 
 def value(result) -> None:

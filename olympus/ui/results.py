@@ -13,6 +13,7 @@ from olympus.chart_formats import format_value, number_format
 from olympus.charts import MARK_LABELS, ChartSpec, ChartSpecError
 from olympus.downloads import FORMATS
 from olympus.runner import QueryResult
+from olympus.ui import downloads as all_rows
 from olympus.ui import widgets
 from olympus.ui.safe_text import md_text
 from olympus.ui.widgets import ICONS
@@ -24,10 +25,11 @@ _CALENDAR = re.compile(r"year|yr|month|week|day|quarter|hour", re.IGNORECASE)
 
 def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
                 name: str = "result", connection: str | None = None,
-                on_refresh: Callable[[], None] | None = None) -> None:
+                on_refresh: Callable[[], None] | None = None,
+                fetch: "downloads.Fetch | None" = None) -> None:
     """Row count / truncation / time, then chart, table and downloads; a chart failure never
-    hides the table. With `connection`, a cut result offers every row as a file. A cached
-    result says so, with Refresh (`on_refresh`, else the same SQL again on `connection`)."""
+    hides the table. With `connection` (or `fetch`), a cut result offers every row as a file.
+    A cached result says so, with Refresh (`on_refresh`, else the same SQL on `connection`)."""
     result = st.session_state.get(f"{key}:fresh") or result
     facts = [f"**{result.row_count:,}** row{'s' if result.row_count != 1 else ''}",
              f"{len(result.columns)} column{'s' if len(result.columns) != 1 else ''}",
@@ -44,7 +46,7 @@ def result_view(result: QueryResult, *, key: str, spec: ChartSpec | None = None,
     st.dataframe(result.df, hide_index=True, key=f"{key}:table",
                  height=min(38 + 35 * result.row_count, 380),
                  column_config={**_number_columns(result), **_date_columns(result)})
-    download_section(result, key=key, name=_slug(name), connection=connection)
+    download_section(result, key=key, name=_slug(name), connection=connection, fetch=fetch)
 
 
 def cache_note(result: QueryResult, *, key: str, connection: str | None,
@@ -70,52 +72,38 @@ def cache_note(result: QueryResult, *, key: str, connection: str | None,
         st.rerun()
 
 
-def download_section(result: QueryResult, *, key: str, name: str, connection: str | None) -> None:
-    """The rows shown in the chosen format; when the row limit cut them, every row too."""
+def download_section(result: QueryResult, *, key: str, name: str, connection: str | None,
+                     fetch: "downloads.Fetch | None" = None) -> None:
+    """The rows shown in the chosen format; when the row limit cut them, every row too (the
+    query again on `connection`, or `fetch`: a notebook cell's statement)."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         fmt = st.segmented_control("File format", list(FORMATS), default="csv",
                                    key=f"{key}:fmt", format_func=lambda f: FORMATS[f][0],
                                    label_visibility="collapsed") or "csv"
         label = FORMATS[fmt][0]
         shown = "Download " + label if not result.truncated else f"Download {label} (rows shown)"
-        st.download_button(shown, data=lambda: downloads.export(result, fmt, name=name).data,
+        st.download_button(shown, data=lambda: downloads.to_bytes(result, fmt),
                            file_name=f"{name}.{fmt}", mime=FORMATS[fmt][1],
                            icon=ICONS["download"], key=f"{key}:csv", on_click="ignore")
-        whole = connection is not None and result.truncated_by == "rows"
-        clicked = whole and st.button("Download all rows", key=f"{key}:all",
-                                      icon=ICONS["download"],
-                                      help="Runs the query again without the row limit")
-    if clicked:
-        _prepare_all(result, key=key, name=name, connection=connection, fmt=fmt)
-    ready = st.session_state.get(f"{key}:all:file")
-    if whole and ready is not None:
-        kind = FORMATS[ready.file_name.rsplit(".", 1)[-1]][0]
-        st.download_button(f"Save all {ready.rows:,} rows ({kind})", data=ready.data, file_name=ready.file_name, mime=ready.mime,
-                           icon=ICONS["download"], key=f"{key}:all:save", on_click="ignore",
-                           type="primary")
-        if ready.note:
-            st.warning(md_text(ready.note), icon=":material/content_cut:")
+        if result.truncated_by == "rows":
+            fetch = fetch or _again(connection, result.sql)
+        whole = fetch is not None and result.truncated_by == "rows"
+        clicked = whole and all_rows.button(key=key)
+    if whole:
+        all_rows.offer(key=key, name=name, fmt=fmt, fetch=fetch, clicked=clicked)
 
 
-def _prepare_all(result: QueryResult, *, key: str, name: str, connection: str, fmt: str) -> None:
-    """Run the query again with no row limit (same guard and byte cap), then write the file,
-    showing each step."""
+def _again(connection: str | None, sql: str) -> "downloads.Fetch | None":
+    """The same SQL on the same connection, without the row limit (None: no connection, or
+    the viewer may not query; core refuses them anyway)."""
+    if connection is None:
+        return None
     from olympus.ui.resources import workspace
 
-    st.session_state.pop(f"{key}:all:file", None)
-    with st.status("Running the query for every row…", expanded=True) as status:
-        whole, _ = widgets.guarded(lambda: downloads.fetch_all(workspace(), connection,
-                                                                   result.sql))
-        if whole is None:
-            status.update(label="The download failed", state="error")
-            return
-        bar = st.progress(0.0, text=f"Writing {whole.row_count:,} rows as {FORMATS[fmt][0]}…")
-        out = downloads.export(whole, fmt, name=f"{name}_all", on_progress=lambda done, total:
-                               bar.progress(done / max(total, 1),
-                                            text=f"Writing {done:,} of {total:,} rows…"))
-        st.session_state[f"{key}:all:file"] = out
-        status.update(label=f"{out.rows:,} rows ready to save", state="complete",
-                      expanded=False)
+    ws = workspace()  # read here: the worker thread runs without the page's context
+    if not ws.principal.can("query"):
+        return None
+    return lambda handle: downloads.fetch_all(ws, connection, sql, handle=handle)
 
 
 def chart_section(result: QueryResult, *, key: str, spec: ChartSpec | None) -> None:
