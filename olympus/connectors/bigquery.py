@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -294,7 +295,8 @@ class BigQuery(Connector):
             sql, job_config=self._config(
                 maximum_bytes_billed=self.params["maximum_bytes_billed"],
                 job_timeout_ms=int(timeout_s * 1000), **_bound(params)),
-            retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None)
+            retry=self._retry(timeout_s), timeout=timeout_s, job_retry=None,
+            job_id=getattr(cursor, "job_id", None))
         cursor.job = job
         try:
             if cursor.cancelled:  # cancelled while the job was being created
@@ -326,11 +328,19 @@ class BigQuery(Connector):
         return Fetched(table, cut is not None, db_types, cut)
 
     def canceller(self, cursor):
-        """BigQuery's job.cancel(), on the job this session started."""
+        """BigQuery's jobs.cancel on this session's job, by the id chosen here: at once, even
+        while jobs.insert has not returned yet (run() cancels again once it has)."""
+        cursor.job_id = f"olympus_{uuid.uuid4().hex}"
+
         def cancel() -> None:
             cursor.cancelled = True
             if cursor.job is not None:
                 _cancel(cursor.job)
+                return
+            try:
+                self.client().cancel_job(cursor.job_id, retry=None, timeout=5)
+            except Exception:  # not created yet (404): the flag stops it once it is
+                pass
         return cancel
 
     def estimate(self, sql: str, *, timeout_s: float) -> "Plan":
@@ -419,6 +429,7 @@ class _Jobs:
 
     def __init__(self) -> None:
         self.job, self.cancelled = None, False
+        self.job_id: str | None = None  # chosen by a canceller before the job is sent
 
     def cursor(self) -> "_Jobs":
         return self

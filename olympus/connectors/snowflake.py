@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 
 from olympus.connectors import plans
@@ -38,6 +39,8 @@ FROM {db}.information_schema.functions"""
 PROCEDURES_SQL = "SELECT lower(procedure_name), 'procedure' FROM {db}.information_schema.procedures"
 MAX_TEXT = 16_777_216  # Snowflake's default VARCHAR length: not worth showing
 QUERY_TAG = "olympus"
+# On the cursor while a cancellable statement runs: [request id it is sent with, its SQL text].
+STATEMENT = "olympus_statement"
 
 
 class Snowflake(Connector):
@@ -247,8 +250,8 @@ class Snowflake(Connector):
     def execute(self, cursor, sql: str, timeout_s: float) -> None:
         """No read-only transactions in Snowflake: one statement, a timeout, a tag, the guard."""
         seconds = max(1, math.ceil(timeout_s))
-        cursor.execute(sql, num_statements=1, timeout=seconds, _statement_params={
-            "STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG})
+        cursor.execute(sql, num_statements=1, timeout=seconds,
+                       _statement_params=statement_params(cursor, sql, seconds))
 
     def bind(self, cursor, sql: str, params: list, timeout_s: float) -> None:
         """As execute(), with the values sent as server-side bindings: qmark for this call only
@@ -256,14 +259,19 @@ class Snowflake(Connector):
         seconds = max(1, math.ceil(timeout_s))
         cursor.execute(sql, self.driver_values(params), num_statements=1, timeout=seconds,
                        _force_qmark_paramstyle=True,
-                       _statement_params={"STATEMENT_TIMEOUT_IN_SECONDS": seconds,
-                                          "QUERY_TAG": QUERY_TAG})
+                       _statement_params=statement_params(cursor, sql, seconds))
 
     def canceller(self, cursor):
-        """Abort the running query (by id once Snowflake gave one, else the session's)."""
+        """Abort exactly this statement by the request id chosen here, before it is sent: a
+        synchronous execute learns its query id (sfqid) only when the query has ended. The abort
+        is the driver's own (its timeouts use it); without it, this session's queries."""
+        statement = [str(uuid.uuid4()), ""]
+        setattr(cursor, STATEMENT, statement)
+
         def abort() -> None:
-            if getattr(cursor, "sfqid", None):
-                cursor.abort_query(cursor.sfqid)
+            cancel = getattr(cursor.connection, "_cancel_query", None)
+            if cancel is not None:
+                cancel(statement[1], statement[0])  # POST /queries/v1/abort-request
                 return
             session = getattr(cursor.connection, "session_id", None)
             if session is not None:
@@ -294,6 +302,16 @@ class Snowflake(Connector):
         from snowflake.connector.constants import FIELD_ID_TO_NAME
 
         return FIELD_ID_TO_NAME.get(type_code, "") if isinstance(type_code, int) else ""
+
+
+def statement_params(cursor, sql: str, seconds: int) -> dict[str, Any]:
+    """Per-statement timeout and tag; under a canceller, the request id it aborts by."""
+    params: dict[str, Any] = {"STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": QUERY_TAG}
+    statement = getattr(cursor, STATEMENT, None)
+    if statement is not None:
+        statement[1] = sql
+        params["requestId"] = statement[0]  # the driver sends it as this request's id
+    return params
 
 
 def quote(identifier: str) -> str:
