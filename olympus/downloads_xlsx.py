@@ -4,7 +4,7 @@ converted in Arrow, one typed write per cell, text never a formula or a link, an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -9,7 +9,6 @@ import io
 import threading
 import time
 import tracemalloc
-from decimal import Decimal
 
 import duckdb
 import pandas as pd
