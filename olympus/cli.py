@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
     """own_process: this process runs one command and exits (`python -m olympus`), so it may
     skip what a caller's process would need later (numpy, pandas)."""
+    if own_process:
+        from olympus.cli_startup import cached_argparse_messages
+
+        cached_argparse_messages()
     args = build_parser().parse_args(argv)
     args.own_process = own_process
     logging.basicConfig(level=os.environ.get("OLYMPUS_LOG_LEVEL", "WARNING").upper(),

@@ -1,7 +1,5 @@
-"""Start-up of processes that only turn rows into Arrow and back: the `sql` command's own
-process and the embedded-engine workers. pyarrow imports numpy as it loads and tries pandas on
-its first conversion of Python values (~0.1 s and ~0.3 s), only to recognise their objects;
-such a process has none, so it lets pyarrow find them absent."""
+"""Start-up of processes that run one command (`python -m olympus`) or only turn rows into
+Arrow (embedded-engine workers): what they can skip that a long-lived caller could not."""
 
 from __future__ import annotations
 
@@ -21,7 +19,11 @@ class _Absent:
 
 
 def lean_arrow(*, numpy: bool = False) -> None:
-    """Import pyarrow and make its one look for pandas (the first conversion) find nothing;
+    """pyarrow imports numpy as it loads and tries pandas on its first conversion of Python
+    values (~0.1 s and ~0.3 s), only to recognise their objects; a process that has none
+    lets it find them absent.
+
+    Import pyarrow and make its one look for pandas (the first conversion) find nothing;
     without `numpy`, pyarrow also loads without numpy (optional since pyarrow 16), for the
     rest of the process: only for a process that never hands pyarrow numpy or pandas objects
     and never asks it for them (to_pandas, to_numpy). Later imports of pandas still work."""
@@ -36,3 +38,13 @@ def lean_arrow(*, numpy: bool = False) -> None:
         pa.array([])  # pyarrow tries pandas here, once, and remembers it is absent
     finally:
         sys.meta_path.remove(finder)
+
+
+def cached_argparse_messages() -> None:
+    """argparse looks its message catalog up on disk for every string of every parser (~50
+    parsers: ~12 ms of each command); in one command's process the answer never changes."""
+    import argparse
+    import functools
+    import gettext
+
+    argparse._ = functools.cache(gettext.gettext)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -64,6 +63,8 @@ def declared(default_space: str, path: Path | None = None) -> tuple[Managed, ...
 
 
 def _read(path: Path, default_space: str) -> tuple[Managed, ...]:
+    import tomllib  # only when there is a secrets file: most commands never parse one
+
     try:
         tables = tomllib.loads(path.read_text()).get("connections") or {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
