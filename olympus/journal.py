@@ -11,13 +11,14 @@ import queue
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
 log = logging.getLogger(__name__)
-Write = Callable[["sa.Connection"], None]  # runs inside the journal's write transaction
+# kind -> writes a list of rows of that kind inside the journal's transaction (executemany)
+Writer = Callable[["sa.Connection", list], None]
 MAX_PENDING = 10_000  # queued writes before a writer waits (backpressure, not loss)
 BATCH = 500
 LINGER_S = 0.05  # the writer gathers a batch this long (a flush wakes it at once)
@@ -26,19 +27,23 @@ _LIVE: "weakref.WeakSet[Journal]" = weakref.WeakSet()
 
 
 class Journal:
-    """A store's write-behind queue; `submit` returns at once, `flush` waits for what's queued."""
+    """A store's write-behind queue of (kind, row); rows of one kind are written together (one
+    executemany per kind and batch). `submit` returns at once, `flush` waits for what's queued."""
 
-    def __init__(self, engine: "sa.Engine", *, max_pending: int = MAX_PENDING) -> None:
-        self.engine = engine
-        self._queue: queue.Queue[Write] = queue.Queue(maxsize=max_pending)
+    def __init__(self, engine: "sa.Engine", writers: Mapping[str, Writer], *,
+                 max_pending: int = MAX_PENDING) -> None:
+        self.engine, self.writers = engine, dict(writers)
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         _LIVE.add(self)
 
-    def submit(self, write: Write) -> None:
+    def submit(self, kind: str, row: Any) -> None:
+        if kind not in self.writers:
+            raise KeyError(kind)
         self._start()
-        self._queue.put(write)
+        self._queue.put((kind, row))
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Wait until every write submitted so far is committed (or given up on); False on
@@ -78,22 +83,25 @@ class Journal:
                 for _ in batch:
                     self._queue.task_done()
 
-    def _commit(self, batch: list[Write]) -> None:
-        """One transaction for the batch; if it fails, each write on its own (one bad row never
+    def _commit(self, batch: list[tuple[str, Any]]) -> None:
+        """One transaction for the batch; if it fails, each row on its own (one bad row never
         takes the others with it), retried while the store is unreachable."""
         from olympus.store_db import write
 
+        grouped: dict[str, list] = {}
+        for kind, row in batch:
+            grouped.setdefault(kind, []).append(row)
         try:
             with write(self.engine) as conn:
-                for item in batch:
-                    item(conn)
+                for kind, rows in grouped.items():
+                    self.writers[kind](conn, rows)
             return
         except Exception:
             log.warning("A bookkeeping batch of %d failed; writing them one by one", len(batch))
         for item in batch:
             self._commit_one(item)
 
-    def _commit_one(self, item: Write) -> None:
+    def _commit_one(self, item: tuple[str, Any]) -> None:
         """Retried while the store is unreachable or locked; a row it rejects is reported."""
         from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -102,7 +110,7 @@ class Journal:
         for attempt in range(RETRIES):
             try:
                 with write(self.engine) as conn:
-                    item(conn)
+                    self.writers[item[0]](conn, [item[1]])
                 return
             except (OperationalError, InterfaceError) as exc:
                 if attempt == RETRIES - 1:

@@ -107,14 +107,16 @@ class StoreCounter:
     def incr_many(self, keys: list[str], window: int) -> list[int]:
         """One write transaction, one statement for all of them (a query counts for its user
         and its connection)."""
+        from olympus.store_fast import write_rows
+
         params = {f"k{i}": key for i, key in enumerate(keys)}
-        with write(self.engine) as conn:
-            upsert = _upsert(conn.dialect.name, len(keys))
-            counts = dict(conn.execute(upsert, {**params, "w": window}).all())
-            if self._swept != window:  # once per window and process: forget old windows
+        upsert = _upsert(self.engine.dialect.name, len(keys))
+        counts = dict(write_rows(self.engine, upsert, {**params, "w": window}))
+        if self._swept != window:  # once per window and process: forget old windows
+            with write(self.engine) as conn:
                 conn.execute(rate_counts.delete().where(
                     rate_counts.c.window < window - KEEP_WINDOWS))
-                self._swept = window
+            self._swept = window
         return [int(counts[key]) for key in keys]
 
     def decr(self, key: str, window: int) -> None:

@@ -18,6 +18,7 @@ from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError, OlympusError
 from olympus.journal import Journal, flush_all
+from olympus.store_fast import FastSelect
 from olympus.store_db import connections, make_engine, migrate, owner_flags, query_log, write
 from olympus.store_db import now as _now
 
@@ -123,7 +124,7 @@ class Store:
         self.settings = settings or Settings.from_env()
         self.url = url or self.settings.store_url
         self.engine = make_engine(self.url)
-        self.journal = Journal(self.engine)  # the query log and its audit rows, behind
+        self.journal = Journal(self.engine, _JOURNAL_WRITERS)  # the query log, behind
         self._keyring: Keyring | None = None
         migrate(self.engine)
 
@@ -153,7 +154,11 @@ class Store:
             return [_record(row) for row in conn.execute(query)]
 
     def get(self, owner: str, name_or_id: str) -> ConnectionRecord:
-        with self._read() as conn:
+        key = str(name_or_id)
+        rows = _GET.rows(self.engine, {"o": _owner(owner), "k": key})  # every query reads it
+        if rows:
+            return _record(next((r for r in rows if r.id == key), rows[0]))
+        with self._read() as conn:  # the friendly NotFound, naming the ones that exist
             return _record(self._row(conn, owner, name_or_id, _RECORD_COLUMNS))
 
     def add(self, owner: str, name: str, type: str, params: Mapping[str, Any], *,
@@ -283,26 +288,18 @@ class Store:
                   elapsed_ms: float | None = None, error: str | None = None,
                   touch_used: bool = False, audit: Mapping[str, Any] | None = None,
                   extra: Mapping[str, Any] | None = None) -> None:
-        """One query-log line; in the same transaction the connection's last use and the audit
-        row (store_audit.row_values) when given. Written behind: `flush()` before reading."""
-        from olympus.store_db import audit_log
-
+        """One query-log line, the connection's last use and the audit row
+        (store_audit.row_values) when given. Written behind: `flush()` before reading."""
         at = _now()
         values = dict(_LOG_EXTRA, **(extra or {}))  # every key always: one compiled insert
         values.update(owner=_owner(owner), connection_id=connection_id, question=question,
                       sql=sql, status=status, row_count=row_count, elapsed_ms=elapsed_ms,
                       error=error, created_at=at)
-        touch = {"o": _owner(owner), "i": connection_id, "at": at} \
-            if touch_used and connection_id is not None else None
-        audit = dict(audit) if audit is not None else None
-
-        def write_row(conn) -> None:  # constant statements + parameters: no per-call compile
-            conn.execute(query_log.insert(), values)
-            if touch is not None:
-                conn.execute(_TOUCH, touch)
-            if audit is not None:
-                conn.execute(audit_log.insert(), audit)
-        self.journal.submit(write_row)  # committed behind the query (olympus.journal)
+        self.journal.submit("query_log", values)  # committed behind the query (olympus.journal)
+        if touch_used and connection_id is not None:
+            self.journal.submit("touch", {"o": _owner(owner), "i": connection_id, "at": at})
+        if audit is not None:
+            self.journal.submit("audit", dict(audit))
 
     def query_log(self, owner: str, *, limit: int = 50,
                   connection_id: str | None = None) -> list[QueryLogEntry]:
@@ -439,6 +436,26 @@ def _by_key(columns: tuple) -> sa.Select:
     key = sa.bindparam("k")
     return sa.select(*columns).where(connections.c.owner == sa.bindparam("o"),
                                      sa.or_(connections.c.id == key, connections.c.name == key))
+
+
+_GET = FastSelect(_by_key(tuple(_RECORD_COLUMNS)))
+
+
+def _touch_latest(conn, rows: list) -> None:
+    """Last use: only the latest time per connection of a batch is written."""
+    latest = {(r["o"], r["i"]): r for r in rows}
+    conn.execute(_TOUCH, list(latest.values()))
+
+
+def _insert_audit(conn, rows: list) -> None:
+    from olympus.store_db import audit_log
+
+    conn.execute(audit_log.insert(), rows)
+
+
+# what log_query writes behind the query, one executemany per kind and batch
+_JOURNAL_WRITERS = {"query_log": lambda conn, rows: conn.execute(query_log.insert(), rows),
+                    "touch": _touch_latest, "audit": _insert_audit}
 
 
 def _record(row) -> ConnectionRecord:

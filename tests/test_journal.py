@@ -60,35 +60,37 @@ def test_a_refused_query_is_logged_too(tmp_path):
     assert ("DELETE FROM loans", "refused") in _rows(ws.store)
 
 
+def _log_rows(conn, rows: list) -> None:
+    conn.execute(query_log.insert(), rows)
+
+
+def _bad(conn, rows: list) -> None:
+    conn.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
+
+
 def test_a_bad_row_never_takes_the_others_with_it(tmp_path):
     store = Store.from_settings(make_settings(tmp_path))
-    journal = Journal(store.engine)
-    good = [_row(f"SELECT {i}") for i in range(3)]
-
-    def insert(values):
-        return lambda conn: conn.execute(query_log.insert(), values)
-    journal.submit(insert(good[0]))
-    journal.submit(lambda conn: conn.execute(sa.text("INSERT INTO no_such_table VALUES (1)")))
-    journal.submit(insert(good[1]))
-    journal.submit(insert(good[2]))
+    journal = Journal(store.engine, {"log": _log_rows, "bad": _bad})
+    journal.submit("log", _row("SELECT 0"))
+    journal.submit("bad", {})
+    journal.submit("log", _row("SELECT 1"))
+    journal.submit("log", _row("SELECT 2"))
     assert journal.flush(timeout_s=30)
     assert [r.sql for r in _rows(store)] == ["SELECT 0", "SELECT 1", "SELECT 2"]
 
 
 def test_a_full_queue_makes_the_caller_wait_and_drops_nothing(tmp_path):
     store = Store.from_settings(make_settings(tmp_path))
-    journal = Journal(store.engine, max_pending=1)
     gate = threading.Event()
 
-    def slow(i):
-        def write(conn):
-            gate.wait(10)
-            conn.execute(query_log.insert(), _row(f"SELECT {i}"))
-        return write
-    journal.submit(slow(0))
+    def slow(conn, rows: list) -> None:
+        gate.wait(10)
+        _log_rows(conn, rows)
+    journal = Journal(store.engine, {"log": slow}, max_pending=1)
+    journal.submit("log", _row("SELECT 0"))
     time.sleep(0.2)  # the writer holds the first; the queue (1 slot) takes the second
-    journal.submit(slow(1))
-    blocked = threading.Thread(target=journal.submit, args=(slow(2),))
+    journal.submit("log", _row("SELECT 1"))
+    blocked = threading.Thread(target=journal.submit, args=("log", _row("SELECT 2")))
     blocked.start()
     blocked.join(0.3)
     assert blocked.is_alive()  # the third waits for room: backpressure, not loss

@@ -295,11 +295,14 @@ def test_a_pool_closed_mid_query_by_another_session_is_retried_once(store, setti
     ws = Workspace(store, "alice", settings=settings, connector_factory=factory)
     ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
     real_workers = DuckDB.workers  # queries lease a worker process (olympus.connectors.worker)
-    raced = []
+    raced, calls = [], []
 
     def workers_then_released(self):
         workers = real_workers(self)
-        if not raced:  # the first query only: released between workers() and cursor()
+        calls.append(self)
+        # prepare() starts a worker first; the query's own lease is the second call: released
+        # between workers() and cursor(), on the first query only
+        if len(calls) == 2 and not raced:
             raced.append(self)
             self.dispose()
         return workers
@@ -361,6 +364,7 @@ def test_run_sql_redacts_connector_secrets_from_unmapped_errors(store, settings,
     ws.add_connection("shop", "duckdb", {"path": str(_shop(tmp_path))})
     connector = KeyedDuckDB({"path": str(tmp_path / "shop.duckdb"),
                              "token": "tok-Very-Secret-991"})
+    connector.isolated = False  # a class local to this test can't be rebuilt in a worker
     ws.connector = lambda name: connector
     with pytest.raises(OlympusError) as caught:
         ws.run_sql("shop", "SELECT 1")
