@@ -169,3 +169,11 @@ def test_recall_on_twenty_bird_questions(big_index):
     hits = sum(set(i["gold"]) <= set(big_index.context(f"{i['question']} {i['evidence']}", dialect="postgres").tables)
                for i in items)
     assert hits / len(items) >= 0.9
+
+
+def test_a_database_without_tables_scores_nothing_instead_of_crashing():
+    from olympus.agent.context import SchemaIndex
+    from olympus.catalog import Catalog
+
+    index = SchemaIndex.from_snapshot(Catalog((), "2026-01-01T00:00:00+00:00"))
+    assert index.scores("how many loans?").size == 0

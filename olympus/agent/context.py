@@ -76,7 +76,7 @@ class SchemaIndex:
         `expand`: extra words with a lower weight (the glossary terms the question uses)."""
         query = _query(question, history, self.bm25.postings, expand)
         own = self.bm25.scores(query)
-        if own.max() <= 0:
+        if not own.size or own.max() <= 0:  # no tables, or no word of the question matches
             return own
         by_schema = self.schema_bm25.scores(query)
         fit = by_schema[self.schema_ids] / max(by_schema.max(), 1e-9)
