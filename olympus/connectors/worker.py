@@ -27,6 +27,7 @@ GRACE_S = 3.0  # past the timeout, an engine that ignored its interrupt is kille
 START_TIMEOUT_S = 60.0
 ENGINE_MEMORY_BYTES = 1024 ** 3  # DuckDB memory_limit / SQLite hard_heap_limit (their own)
 PIPE_BYTES = 1024 ** 2
+READ_AHEAD = 64 * 1024
 SLACK_BYTES = 1536 * 1024 ** 2  # interpreter, pyarrow, engine code and buffers above that
 
 
@@ -62,6 +63,7 @@ class Worker:
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p), "MALLOC_ARENA_MAX": "2"}
+        self._ahead = bytearray()  # bytes read past the last frame (the next one's start)
         self.proc = subprocess.Popen([sys.executable, "-m", "olympus.connectors.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      cwd=root, close_fds=True)
@@ -94,9 +96,9 @@ class Worker:
     def _reply(self, deadline: float, *, timeout_s: float | None = None) -> tuple[dict, Any]:
         fd = self.proc.stdout.fileno()
         try:
-            meta_len, body_len = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
-            meta = pickle.loads(_read_exact(fd, meta_len, deadline))
-            return meta, _read_exact(fd, body_len, deadline) if body_len else None
+            meta_len, body_len = HEADER.unpack(self._take(fd, HEADER.size, deadline))
+            meta = pickle.loads(self._take(fd, meta_len, deadline))
+            return meta, self._take(fd, body_len, deadline) if body_len else None
         except TimeoutError:
             self.stop()
             raise QueryTimeout(f"The query ran past the {timeout_s or START_TIMEOUT_S:g} s "
@@ -106,6 +108,30 @@ class Worker:
             code = self.stop()
             raise EngineCrashed("The query crashed the database engine; it was restarted.",
                                 detail=f"engine process exited with status {code}") from None
+
+    def _take(self, fd: int, size: int, deadline: float) -> memoryview:
+        """`size` bytes of the reply: from what was read ahead, then straight from the pipe,
+        reading ahead too (a small reply's three parts arrive in one read, not three)."""
+        ahead = self._ahead
+        if len(ahead) >= size:
+            out = memoryview(bytes(ahead[:size]))
+            del ahead[:size]
+            return out
+        buf, spare = bytearray(size), bytearray(READ_AHEAD)
+        buf[:len(ahead)] = ahead
+        view, got = memoryview(buf), len(ahead)
+        ahead.clear()
+        while got < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            n = os.readv(fd, [view[got:], spare])
+            if n == 0:
+                raise EOFError
+            extra = max(0, got + n - size)
+            got += n - extra
+            ahead += spare[:extra]
+        return view
 
     def interrupt(self) -> None:
         """Cancel from another thread: kill the child; the waiting fetch reads its exit and the
@@ -220,21 +246,6 @@ def _widen(fd: int) -> None:
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
     except (ImportError, OSError):  # elsewhere, or above the system's maximum: default size
         pass
-
-
-def _read_exact(fd: int, size: int, deadline: float) -> memoryview:
-    """`size` bytes from a pipe, or TimeoutError at the deadline, or EOFError if it closed."""
-    buf = bytearray(size)
-    view, got = memoryview(buf), 0
-    while got < size:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise TimeoutError
-        n = os.readv(fd, [view[got:]])
-        if n == 0:
-            raise EOFError
-        got += n
-    return view
 
 
 def _read_ipc(body):
