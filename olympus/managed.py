@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from olympus.errors import ConfigError
 
 _CACHE: dict[tuple[str, float], tuple["Managed", ...]] = {}
-_VERSION: dict[str, tuple[float, tuple[str, float]]] = {}  # path -> (looked at, stamp)
+_VERSION: dict[tuple, tuple[float, tuple[str, float]]] = {}  # (env, cwd) -> (looked at, stamp)
 RECHECK_S = 1.0
 
 
@@ -36,16 +36,17 @@ def secrets_file() -> Path:
 def version() -> tuple[str, float]:
     """Which secrets file, as of when: a new version means the declarations may have changed.
     Looked at once a second at most (every query asks; an edit shows within a second)."""
-    path = secrets_file()
+    where = (os.environ.get("OLYMPUS_SECRETS_FILE"), os.getcwd())  # what names the file
     now = time.monotonic()
-    seen = _VERSION.get(str(path))
+    seen = _VERSION.get(where)
     if seen is not None and now - seen[0] < RECHECK_S:
         return seen[1]
+    path = secrets_file()
     try:
         stamp = str(path), path.stat().st_mtime
     except OSError:
         stamp = str(path), 0.0
-    _VERSION[str(path)] = (now, stamp)
+    _VERSION[where] = (now, stamp)
     return stamp
 
 
