@@ -4,9 +4,12 @@ it, the byte-cap note; and the same button on a notebook cell, which a viewer do
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -143,3 +146,75 @@ def test_a_viewer_gets_no_download_and_the_core_refuses(oidc, monkeypatch):  # n
     assert f"nbr:{cell}:all" not in [b.key for b in vic.button]
     with pytest.raises(Forbidden):
         downloads.fetch_cell(as_member("vic@example.com", "viewer"), "Every row", "loans_over")
+
+
+# --- Cancel on the page: the query stops on the server, no file is kept ------------------------
+
+def _pg_page():
+    """A cut result on PostgreSQL whose 'every row' statement runs long (DL_TEST_PG)."""
+    import os
+
+    from olympus import downloads as core
+    from olympus.ui import results
+    from olympus.ui.resources import workspace
+
+    slow = "SELECT count(*) AS n FROM generate_series(1, 987654321)"  # the guard denies pg_sleep
+    ws = workspace()
+    if "pg" not in [c.name for c in ws.connections()]:
+        ws.add_connection("pg", "postgresql", {"url": os.environ["DL_TEST_PG"]})
+    result = ws.run_sql("pg", "SELECT g FROM generate_series(1, 20000) g")
+    results.result_view(result, key="r", name="slow", connection="pg",
+                        fetch=lambda handle: core.fetch_all(ws, "pg", slow, handle=handle))
+
+
+def _running_slow(conn) -> bool:
+    return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                        "'%generate_series(1, 987654321)%' AND state = 'active' "
+                        "AND pid <> pg_backend_pid()").fetchone()[0] > 0
+
+
+def _wait(check, within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_cancel_on_the_page_stops_the_query_on_the_server(olympus_home, pg_url, monkeypatch):
+    """The Cancel button's own callback (running.cancel) fired from another thread while the
+    page's progress loop runs, as a click would: the statement ends, the page says so."""
+    from olympus.ui import downloads as page_downloads
+    from olympus.ui import running
+    from tests.store_helpers import with_password
+
+    monkeypatch.setenv("DL_TEST_PG", with_password(pg_url, "Dl-Secret-4411-pass"))
+    started: list = []
+    real_start = page_downloads.start
+
+    def spy(**kwargs):
+        started.append(real_start(**kwargs))
+        return started[-1]
+    monkeypatch.setattr(page_downloads, "start", spy)
+    outcome: dict = {}
+
+    def click_cancel() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            outcome["ran"] = _wait(lambda: bool(started) and _running_slow(conn), 30)
+            outcome["clicked"] = time.monotonic()
+            running.cancel(started[-1])
+            outcome["gone"] = _wait(lambda: not _running_slow(conn), 2.0)
+            outcome["gone_after"] = time.monotonic() - outcome["clicked"]
+    at = AppTest.from_function(_pg_page, default_timeout=120).run()
+    no_traceback(at)
+    canceller = threading.Thread(target=click_cancel)
+    canceller.start()
+    click_all(at)
+    canceller.join(30)
+    assert outcome.get("ran") and outcome.get("gone"), outcome
+    assert outcome["gone_after"] < 2.0
+    assert "r:all:file" not in at.session_state and "r:all:job" not in at.session_state
+    notice = at.session_state["r:all:notice"]
+    assert notice["title"] == "Download cancelled" and "stopped the query" in notice["message"]
+    assert any("Download cancelled" in e.value for e in at.error)
