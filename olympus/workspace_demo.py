@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from olympus.connectors.duckdb import DuckDB
 from olympus.store import ConnectionRecord
 
 log = logging.getLogger("olympus.workspace")
@@ -13,7 +12,8 @@ log = logging.getLogger("olympus.workspace")
 DEMO_NAME = "Demo"
 DEMO_OFFERED = "demo_offered"  # owner flag: the first start created the demo once
 DEMO_MARK = "demo:{id}"  # owner flag: this connection is the managed demo (kept across renames)
-DEMO_TYPE = DuckDB.type  # the demo is an embedded DuckDB file
+DEMO_TYPE = "duckdb"  # DuckDB.type: the demo is an embedded DuckDB file (named, not imported:
+# a command on another database loads no DuckDB module)
 
 
 class Demo:

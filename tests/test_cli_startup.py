@@ -25,6 +25,9 @@ HEAVY = ("pandas", "numpy", "streamlit", "altair", "vl_convert", "langchain", "l
          "adbc_driver_postgresql", "connectorx", "pymysql", "snowflake.connector",
          "google.cloud.bigquery", "pyarrow.dataset", "pyarrow.compute")
 
+OTHER_CONNECTORS = tuple(f"olympus.connectors.{name}" for name in (
+    "redshift", "snowflake", "bigquery", "duckdb", "sqlite", "mysql", "files", "worker"))
+
 # Runs the command as `python -m olympus` does, then reports what this process imported.
 PROBE = """
 import json, os, runpy, sys
@@ -41,7 +44,7 @@ SQL = "select a, d from t order by a"
 
 @pytest.fixture(params=["postgresql", "sqlite", "duckdb"])
 def connection(request, tmp_path):
-    """A saved connection named `c` over a table t(a int, d date) of three rows."""
+    """(home, type): a saved connection named `c` over a table t(a int, d date) of 3 rows."""
     home = tmp_path / "home"
     if request.param == "postgresql":
         url = request.getfixturevalue("pg_url")
@@ -64,7 +67,7 @@ def connection(request, tmp_path):
         args = ["--type", "duckdb", "--param", f"path={path}"]
     added = cli(home, "connections", "add", "c", *args)
     assert added.returncode == 0, added.stderr
-    return home
+    return home, request.param
 
 
 def probe(home, tmp_path, *args: str) -> tuple[dict, subprocess.CompletedProcess]:
@@ -82,7 +85,8 @@ def test_the_heavy_modules_are_installed():
 
 
 def test_sql_imports_no_heavy_module(connection, tmp_path):
-    report, done = probe(connection, tmp_path, "sql", "c", SQL, "--format", "csv")
+    home, kind = connection
+    report, done = probe(home, tmp_path, "sql", "c", SQL, "--format", "csv")
     assert report["code"] == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["a,d", "1,2020-01-02", "2,2020-01-03", "3,2020-01-04"]
     loaded = set(report["modules"])
@@ -90,13 +94,23 @@ def test_sql_imports_no_heavy_module(connection, tmp_path):
     # -X importtime lines of this process and of any engine worker it started: a package that
     # really loaded brings its submodules (a refused import attempt leaves one bare line)
     assert not re.findall(r"\|\s+(pandas\.\S+)$", done.stderr, re.M)
+    if kind == "postgresql":  # the first registered type: no other connector module is loaded
+        assert sorted(loaded & set(OTHER_CONNECTORS)) == []
+
+
+def test_the_demo_type_is_duckdb():
+    """workspace_demo names the demo's type rather than importing the DuckDB connector."""
+    from olympus.connectors.duckdb import DuckDB
+    from olympus.workspace_demo import DEMO_TYPE
+
+    assert DEMO_TYPE == DuckDB.type
 
 
 def test_elapsed_is_the_query_only(connection):
     """A few ms of query inside a process that spends hundreds importing and connecting: the
     figure it prints must not carry the imports (pandas) or a worker's start-up with it."""
     started = time.perf_counter()
-    done = cli(connection, "sql", "c", SQL, "--format", "json")
+    done = cli(connection[0], "sql", "c", SQL, "--format", "json")
     wall_ms = (time.perf_counter() - started) * 1000
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

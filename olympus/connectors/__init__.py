@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from olympus.connectors.base import Connector, Fetched, Field, TestResult
 from olympus.connectors.traits import UNKNOWN_POLICY, SQLPolicy
@@ -31,29 +31,34 @@ __all__ = ["Connector", "Fetched", "Field", "TestResult", "CLASSES", "all_classe
 @cache
 def all_classes() -> tuple[type[Connector], ...]:
     """Every registered connector class, in registry order."""
-    found = []
-    for ref in CLASSES:
-        module, _, name = ref.partition(":")
-        found.append(getattr(import_module(module), name))
-    return tuple(found)
+    return tuple(_each_class())
+
+
+def _each_class() -> Iterator[type[Connector]]:
+    """Registry order, each module imported only when reached: finding PostgreSQL (the first)
+    loads no other connector module (a CLI command's start-up)."""
+    return (_load(ref) for ref in CLASSES)
+
+
+@cache
+def _load(ref: str) -> type[Connector]:
+    module, _, name = ref.partition(":")
+    return getattr(import_module(module), name)
 
 
 def supported_types() -> list[str]:
     return [cls.type for cls in all_classes()]
 
 
-@cache
-def _by_name() -> Mapping[str, type[Connector]]:
-    names: dict[str, type[Connector]] = {}
-    for cls in all_classes():
-        for name in (cls.type, *cls.aliases):
-            names.setdefault(name.lower(), cls)
-    return names
+def _by_name(key: str) -> type[Connector] | None:
+    """The first class whose type or alias is `key` (lower case)."""
+    return next((c for c in _each_class()
+                 if key in (c.type.lower(), *(a.lower() for a in c.aliases))), None)
 
 
 def connector_class(type_: str) -> type[Connector]:
     """Resolve a type name (or alias) to its class; unknown types list the supported ones."""
-    cls = _by_name().get(str(type_).lower())
+    cls = _by_name(str(type_).lower())
     if cls is None:
         raise UnsupportedConnector(
             f"Unknown connection type {type_!r}. Supported: {', '.join(supported_types())}.")
@@ -63,7 +68,7 @@ def connector_class(type_: str) -> type[Connector]:
 def dialect_class(name: str) -> type[Connector] | None:
     """The class whose sqlglot dialect (or type, or alias) is `name`; None when nobody declares it."""
     key = str(name).lower()
-    return next((c for c in all_classes() if c.dialect == key), None) or _by_name().get(key)
+    return next((c for c in _each_class() if c.dialect == key), None) or _by_name(key)
 
 
 def sql_policy(dialect: str) -> SQLPolicy:
