@@ -148,6 +148,14 @@ def test_excel_splits_rows_over_sheets_rather_than_cutting(ws, duck, monkeypatch
     assert ids == list(range(1, ROWS + 1))
 
 
+def test_the_rows_shown_download_is_built_in_memory_in_each_format(ws, duck):
+    shown = ws.run_sql(duck, SQL)
+    assert pacsv.read_csv(io.BytesIO(downloads.to_bytes(shown, "csv"))).num_rows == 10_000
+    assert pq.read_table(io.BytesIO(downloads.to_bytes(shown, "parquet"))).equals(shown.arrow)
+    sheet = load_workbook(io.BytesIO(downloads.to_bytes(shown, "xlsx")), read_only=True).active
+    assert sum(1 for _ in sheet.iter_rows()) == 10_001
+
+
 def test_the_guard_still_refuses_what_it_always_refuses(ws, duck):
     with pytest.raises(UnsafeSQL):
         downloads.fetch_all(ws, duck, "DELETE FROM loans")

@@ -88,6 +88,17 @@ def test_download_all_rows_waits_on_disk_and_is_replaced_and_discarded(page_env)
     assert not [b for b in labels(at, "download_button") if b.startswith("Save all")]
 
 
+def test_the_file_goes_when_the_session_goes(page_env):
+    import gc
+
+    at = click_all(AppTest.from_function(_page, default_timeout=120).run())
+    path = Path(at.session_state["r:all:file"].path)
+    assert path.exists()
+    del at
+    gc.collect()
+    assert not path.exists(), "a session's file is deleted with its state"
+
+
 def test_the_page_says_when_the_byte_cap_cut_the_download(page_env):
     monkeypatch, full_bytes = page_env
     monkeypatch.setenv("OLYMPUS_RESULT_MAX_BYTES", str(int(full_bytes * 0.7)))
