@@ -80,8 +80,10 @@ def start(*, key: str, name: str, fmt: str, fetch: Fetch) -> running.Job:
 
 def follow(key: str, job: running.Job, progress: Progress) -> None:
     """Elapsed time while the query runs, rows written while the file is written, and Cancel;
-    the loop touches the page each tick, so a Cancel click interrupts it at once."""
-    with st.container(border=True, key=f"{key}-all-progress"):
+    the loop touches the page each tick, so a Cancel click interrupts it at once. Once settled
+    the box goes and the outcome is drawn in the same run (no rerun of the page)."""
+    box = st.empty()
+    with box.container(border=True, key=f"{key}-all-progress"):
         with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown(f"**Downloading {md_text(job.question)}**")
             if job.cancelled_at is None:
@@ -92,9 +94,9 @@ def follow(key: str, job: running.Job, progress: Progress) -> None:
             bar.progress(min(progress.done / max(progress.total, 1), 1.0),
                          text=status_text(job, progress))
             job.done.wait(TICK_S)
+    box.empty()
     st.session_state.pop(f"{key}:all:job", None)
     settle(key, job)
-    st.rerun()
 
 
 def status_text(job: running.Job, progress: Progress) -> str:
