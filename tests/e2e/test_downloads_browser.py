@@ -21,6 +21,7 @@ def test_save_all_rows_downloads_every_row(page, streamlit_server, tmp_path):
     page.set_default_timeout(60_000)
     expect.set_options(timeout=60_000)
     page.goto(streamlit_server["url"])
+    page.get_by_text("created a demo database").wait_for()  # the first start builds it
     wait_idle(page, 60_000)
     go(page, "Ask")
     box = page.get_by_test_id("stChatInputTextArea")
