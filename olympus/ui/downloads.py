@@ -5,6 +5,7 @@ when dismissed, or when the session ends; the Save button reads it only when cli
 
 from __future__ import annotations
 
+import time
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from olympus.downloads import Export
 
 TICK_S = 0.25
+FRAGMENT_S = 0.5  # inside a fragment: how long one run follows the download
 HELP = "Runs the query again without the row limit (the size cap still applies)"
 
 
@@ -79,10 +81,11 @@ def start(*, key: str, name: str, fmt: str, fetch: Fetch) -> running.Job:
 
 
 def follow(key: str, job: running.Job, progress: Progress) -> None:
-    """Elapsed time while the query runs, rows written while the file is written, and Cancel;
-    the loop touches the page each tick, so a Cancel click interrupts it at once. Once settled
-    the box goes and the outcome is drawn in the same run (no rerun of the page)."""
-    box = st.empty()
+    """Elapsed time while the query runs, rows written while the file is written, and Cancel.
+    Outside fragments the loop runs until the job settles (a click interrupts it at once);
+    inside one a click waits for the run to end, so the loop lasts FRAGMENT_S and the run
+    starts again. Once settled the box goes and the outcome is drawn in the same run."""
+    box, until = st.empty(), _deadline()
     with box.container(border=True, key=f"{key}-all-progress"):
         with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown(f"**Downloading {md_text(job.question)}**")
@@ -90,13 +93,33 @@ def follow(key: str, job: running.Job, progress: Progress) -> None:
                 st.button("Cancel", key=f"{key}:all:cancel:{job.id}",
                           icon=":material/stop_circle:", on_click=running.cancel, args=(job,))
         bar = st.progress(0.0, text=status_text(job, progress))
-        while not job.settled:
+        while not job.settled and (until is None or time.monotonic() < until):
             bar.progress(min(progress.done / max(progress.total, 1), 1.0),
                          text=status_text(job, progress))
             job.done.wait(TICK_S)
+    if not job.settled:  # in a fragment: let a queued Cancel click through, then follow on
+        st.rerun(scope="fragment" if _fragment_run() else "app")
     box.empty()
     st.session_state.pop(f"{key}:all:job", None)
     settle(key, job)
+
+
+def _deadline() -> float | None:
+    """When the loop must end so a click can get through (None: it can run to the end)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        inside = ThreadState.get().fragment_id is not None
+    except (ImportError, AttributeError):  # another Streamlit: follow in short runs anyway
+        inside = True
+    return time.monotonic() + FRAGMENT_S if inside else None
+
+
+def _fragment_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def status_text(job: running.Job, progress: Progress) -> str:

@@ -88,6 +88,38 @@ def test_download_all_rows_waits_on_disk_and_is_replaced_and_discarded(page_env)
     assert not [b for b in labels(at, "download_button") if b.startswith("Save all")]
 
 
+def _fragment_page():
+    """The same result inside a fragment (as the Ask page draws each entry)."""
+    import os
+
+    import streamlit as st
+
+    from olympus.ui import results
+    from olympus.ui.resources import workspace
+
+    @st.fragment
+    def entry():
+        ws = workspace()
+        if "duck" not in [c.name for c in ws.connections()]:
+            ws.add_connection("duck", "duckdb", {"path": os.environ["DL_TEST_DB"]})
+        result = ws.run_sql("duck", "SELECT * FROM loans ORDER BY loan_id")
+        results.result_view(result, key="r", name="loans", connection="duck")
+    entry()
+
+
+def test_inside_a_fragment_the_download_is_followed_in_short_runs(page_env, monkeypatch):
+    from olympus.ui import downloads as page_downloads
+
+    monkeypatch.setattr(page_downloads, "FRAGMENT_S", 0.0)  # every run ends at once
+    deadlines, real = [], page_downloads._deadline
+    monkeypatch.setattr(page_downloads, "_deadline", lambda: deadlines.append(real()) or
+                        deadlines[-1])
+    at = click_all(AppTest.from_function(_fragment_page, default_timeout=120).run())
+    assert deadlines and all(d is not None for d in deadlines)  # bounded: clicks get through
+    assert f"Save all {ROWS:,} rows (CSV)" in labels(at, "download_button")
+    assert pacsv.read_csv(at.session_state["r:all:file"].path).num_rows == ROWS
+
+
 def test_the_file_goes_when_the_session_goes(page_env):
     import gc
 
