@@ -2,7 +2,10 @@
 
 Every submission runs in a worker thread (olympus.ui.running): the page echoes it at once with
 a spinner, the elapsed time and Cancel, then shows the result in the same place and scrolls it
-into view. The text-to-SQL agent plugs in through `agent_status()`: the page calls
+into view. Only what changed is drawn again: each earlier result is its own fragment, and the
+editor, chat box and new results are one more (olympus.ui.ask_composer), so a query or a click
+on one result never re-sends the rest of the conversation. The text-to-SQL agent plugs in
+through `agent_status()`: the page calls
 `olympus.agent.ask(workspace, connection_name, question, history=[...])` only when that function
 exists and an LLM key is configured.
 """
@@ -14,10 +17,10 @@ import re
 import streamlit as st
 
 from olympus.config import Settings
-from olympus.ui import (agent_tables, ask_entries, editor, preview, resources, running, state,
-                        widgets)
-from olympus.ui.ask_entries import reopened, show_entry, sidebar_history
-from olympus.ui.safe_text import md_text
+from olympus.ui import (agent_tables, ask_composer, ask_entries, editor, preview, resources,
+                        running, state, widgets)
+from olympus.ui.ask_composer import completion_items  # noqa: F401  (the notebook editor's too)
+from olympus.ui.ask_entries import reopened, sidebar_history
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -55,35 +58,24 @@ def render() -> None:
     if pending:
         ask_entries.open_in_editor(owner, None, str(pending))
     name, mode = pickers(ws, records, agent_ok, why)
+    record = next(r for r in records if r.name == name)
     focus = state.find_entry(owner, state.get(owner, "focus"))
     if focus is not None:
         reopened(ws, focus)
     else:
         conversation(ws, name, records)
+    ask_composer.drawn(owner)  # later results show in the composer until the next full run
     if mode == "ask":
         sent = next((e.tables for e in reversed(state.history(owner))
                      if e.connection == name and e.mode == "ask"), ())
-        agent_tables.controls(ws, next(r for r in records if r.name == name), sent)
+        agent_tables.controls(ws, record, sent)
     if not ws.principal.can("query"):  # the core refuses too; no input to offer
         st.info(f"As a {ws.principal.role} of this space you can open results but not run "
                 "ad-hoc SQL or ask questions. Ask an admin for the editor role.",
                 icon=":material/visibility:")
         sidebar_history(owner)
         return
-    slot = st.empty()  # the query in flight, then its result: above the editor, in view
-    if mode == "sql":
-        editor_area(ws, name, next(r for r in records if r.name == name))
-    placeholder = ("Ask a question about your data…" if mode == "ask"
-                   else f"…or a one-line query for {name} (Shift+Enter for a new line)")
-    prompt = st.chat_input(placeholder, key="ask:prompt")
-    if prompt and submit(ws, name, prompt, ask_mode=mode == "ask") is None:
-        st.rerun()  # not run: the notice shows under the editor
-    preview.confirm_box(ws, name, lambda sql: submit(ws, name, sql, ask_mode=False))
-    job = state.get(owner, "job")
-    if job is not None:
-        settle(ws, job, slot)
-    preview.hints_box(ws, name)
-    sidebar_history(owner)
+    ask_composer.composer(ws, name, mode, record)
 
 
 def pickers(ws: Workspace, records: list, agent_ok: bool, why: str) -> tuple[str, str]:
@@ -161,40 +153,6 @@ def start_question(ws: Workspace, name: str, question: str) -> running.Job:
         handle=handle)
 
 
-def settle(ws: Workspace, job: running.Job, slot) -> None:
-    """Follow the job until it settles, then make it an entry; the rerun shows it where the
-    progress was (the conversation's end) and scrolls its top into view."""
-    with slot.container():
-        ask_entries.follow(job)
-    if state.get(ws.owner, "job") is job:
-        state.pop(ws.owner, "job")
-    entry = to_entry(ws.owner, job)
-    state.put(ws.owner, "scroll", f"entry-{entry.id}")
-    st.rerun()
-
-
-def to_entry(owner: str, job: running.Job) -> state.Entry:
-    base = {"mode": job.mode, "connection": job.connection, "question": job.question}
-    if running.was_cancelled(job):
-        return state.add_entry(owner, sql=job.sql, error=running.cancelled_error(job), **base)
-    if job.error is not None:
-        error = widgets.as_error(job.error)
-        if job.mode == "sql":
-            error["sql"] = error.get("sql") or job.sql
-        return state.add_entry(owner, sql=job.sql, error=error, **base)
-    out = job.outcome
-    if job.mode == "sql":
-        return state.add_entry(owner, sql=out.sql, result=out, **base)
-    error = getattr(out, "error", None)
-    return state.add_entry(
-        owner, sql=getattr(out, "sql", "") or "", result=getattr(out, "result", None),
-        error=widgets.as_error(error) if error is not None else None,
-        chart=getattr(out, "chart", None), answer=getattr(out, "answer", None),
-        tables=tuple(getattr(out, "tables", ()) or ()),
-        attempts=tuple(getattr(out, "attempts", ()) or ()),
-        follow_ups=tuple(getattr(out, "follow_ups", ()) or ()), **base)
-
-
 def agent_status(config: Settings) -> tuple[bool, str]:
     """Whether plain-English questions can be answered here, and if not, what to do (one line)."""
     if not config.llm_configured:
@@ -209,63 +167,17 @@ def agent_status(config: Settings) -> tuple[bool, str]:
     return True, ""
 
 
-# ---- the editor -----------------------------------------------------------------------------
-@st.fragment
-def editor_area(ws: Workspace, name: str, record) -> None:
-    """Highlighting, autocomplete of this connection's tables, columns and keywords, Ctrl/Cmd+
-    Enter to run, Format. Typing reruns only this fragment (and clears a stale notice)."""
-    owner = ws.owner
-    dialect = ws.connector_class(name).dialect
-    with st.container(key="ask-editor"):
-        st.caption(f"{ICONS['sql']} SQL editor · {md_text(name)} · Ctrl/Cmd+Enter runs")
-        event = editor.sql_editor(
-            state.get(owner, "editor:text", ""), items=completion_items(ws, record, dialect),
-            key=f"ask:editor:{state.get(owner, 'editor:nonce', 0)}",
-            placeholder="SELECT … (tables, columns and keywords complete as you type)")
-        if event is not None:  # any edit, run or format makes an older notice stale
-            state.put(owner, "editor:text", event.text)
-            state.pop(owner, "notice")
-        if event is not None and event.kind == "format":
-            formatted, problem = editor.format_sql(event.text, dialect)
-            if problem:
-                state.put(owner, "notice", problem)
-            elif formatted != event.text:
-                state.put(owner, "editor:text", formatted)
-                state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
-                st.rerun(scope="fragment")
-        elif event is not None and event.kind == "submit":
-            if event.text.strip():
-                submit(ws, name, event.text, ask_mode=False)
-                st.rerun()
-            state.put(owner, "notice", "Write a query first.")
-        notice = state.get(owner, "notice")
-        if notice:
-            st.warning(notice, icon=":material/info:")
-    if state.pop(owner, "scroll") == "ask-editor":
-        ask_entries.scroll_to("ask-editor")
-
-
-def completion_items(ws: Workspace, record, dialect: str) -> tuple[dict, ...]:
-    """From the cached catalog (never a live query per keystroke); keywords alone without one."""
-    from olympus.ui import resources
-
-    stamp = record.introspected_at.isoformat() if record.introspected_at else ""
-    try:
-        catalog = resources.snapshot(ws, record)
-    except Exception:  # unreachable database: keywords still complete
-        catalog = None
-    return editor.completions(catalog, dialect, cache_key=(
-        ws.owner, record.id, stamp if catalog is not None else "none", dialect))
-
-
 # ---- showing --------------------------------------------------------------------------------
 def conversation(ws: Workspace, name: str, records: list) -> None:
+    """Every entry in its own fragment: acting on one result reruns that entry alone."""
     entries = state.history(ws.owner)
     if not entries and state.get(ws.owner, "job") is None:
         empty_state(ws, name, records)
     target = state.get(ws.owner, "scroll")
     for entry in entries:
-        show_entry(ws, entry, scroll=target == f"entry-{entry.id}")
+        ask_entries.entry_block(ws, entry.id)
+        if target == f"entry-{entry.id}":
+            ask_entries.scroll_to(f"ask-entry-{entry.id}", inner=f"ask-result-{entry.id}")
     if target and target.startswith("entry-"):
         state.pop(ws.owner, "scroll")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from olympus.ui import results, running, state, verified, widgets
@@ -44,9 +46,10 @@ def echo(mode: str, sql: str, question: str | None) -> None:
             st.code(sql, language="sql", wrap_lines=True)
 
 
-def follow(job: Job) -> None:
-    """The submission at once, a spinner with the elapsed time and Cancel, until it settles.
-    The loop touches the page every tick, so a Cancel click interrupts it straight away."""
+def follow(job: Job, *, for_s: float | None = None) -> None:
+    """The submission at once, a spinner with the elapsed time and Cancel, until it settles
+    (or for `for_s` seconds: inside a fragment a click can't interrupt the run, so the caller
+    ends the run and reruns the fragment, and the click gets through in between)."""
     with st.container(key=f"ask-job-{job.id}"):
         echo(job.mode, job.sql, job.question)
         with st.chat_message("assistant", avatar=":material/insights:"):
@@ -59,11 +62,21 @@ def follow(job: Job) -> None:
             if job.settled:
                 return
             scroll_to(f"ask-job-{job.id}")
+            until = None if for_s is None else time.monotonic() + for_s
             with st.spinner(f"{verb} on {md_text(job.connection)}…"):
-                while not job.settled:
+                while not job.settled and (until is None or time.monotonic() < until):
                     what = "Cancelling" if job.cancelled_at is not None else verb
                     clock.caption(f"{what}… {job.elapsed:.1f} s")
                     job.done.wait(TICK_S)
+
+
+@st.fragment
+def entry_block(ws: Workspace, entry_id: int) -> None:
+    """One earlier result as its own fragment: changing its chart, downloading or editing it
+    reruns this block alone, never the rest of the conversation."""
+    entry = state.find_entry(ws.owner, entry_id)
+    if entry is not None:
+        show_entry(ws, entry)
 
 
 def show_entry(ws: Workspace, entry: Entry, *, scroll: bool = False) -> None:
@@ -120,11 +133,18 @@ def follow_up_buttons(ws: Workspace, entry: Entry) -> None:
         return
     with st.container(horizontal=True, key=f"ask-follow-{entry.id}"):
         for i, question in enumerate(entry.follow_ups):
-            if st.button(md_text(question), key=f"e{entry.id}:follow{i}",
-                         icon=":material/subdirectory_arrow_right:", type="secondary"):
-                from olympus.ui import ask
+            st.button(md_text(question), key=f"e{entry.id}:follow{i}",
+                      icon=":material/subdirectory_arrow_right:", type="secondary",
+                      on_click=run_from_entry, args=(ws, entry.connection, question, True))
 
-                ask.submit(ws, entry.connection, question, ask_mode=True)
+
+def run_from_entry(ws: Workspace, connection: str, text: str, ask_mode: bool) -> None:
+    """Callback of a button on an earlier result: start it, then rerun only the composer,
+    which follows it and draws its result under the conversation (scrolled into view)."""
+    from olympus.ui import ask, ask_composer
+
+    ask.submit(ws, connection, text, ask_mode=ask_mode)
+    ask_composer.rerun()
 
 
 def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
@@ -136,16 +156,17 @@ def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
         sql = st.text_area("SQL", value=entry.sql, key=f"e{entry.id}:sql", height=160,
                            label_visibility="collapsed")
         with st.container(horizontal=True):
-            if st.button("Run", icon=ICONS["run"], type="primary", key=f"e{entry.id}:run"):
-                from olympus.ui import ask
-
-                ask.submit(ws, entry.connection, sql, ask_mode=False)
+            st.button("Run", icon=ICONS["run"], type="primary", key=f"e{entry.id}:run",
+                      on_click=lambda: run_from_entry(
+                          ws, entry.connection, st.session_state.get(f"e{entry.id}:sql") or sql,
+                          False))
             st.button("Open in the SQL editor", icon=ICONS["sql"], key=f"e{entry.id}:open",
-                      on_click=open_in_editor, args=(ws.owner, entry.connection, sql))
+                      on_click=open_and_show, args=(ws.owner, entry.connection, sql))
 
 
 def open_in_editor(owner: str, connection: str | None, sql: str) -> None:
-    """Callback: the SQL goes into the main editor (remounted), SQL mode, and the view follows."""
+    """Callback: the SQL goes into the main editor (remounted), SQL mode, and the view follows
+    (also used by "Query this table")."""
     state.put(owner, "editor:text", sql)
     state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
     if connection is not None:
@@ -153,6 +174,21 @@ def open_in_editor(owner: str, connection: str | None, sql: str) -> None:
         st.session_state.pop("ask:conn", None)  # the picker is redrawn on that connection
     st.session_state["ask:mode"] = "sql"
     state.put(owner, "scroll", "ask-editor")
+
+
+def open_and_show(owner: str, connection: str | None, sql: str) -> None:
+    """Callback of "Open in the SQL editor": a full run, the pickers change too."""
+    open_in_editor(owner, connection, sql)
+    _full_run()
+
+
+def _full_run() -> None:
+    """From a callback of a widget inside a fragment: rerun the whole page, not the fragment
+    (outside a script run, e.g. called directly, nothing to do)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        st.rerun()
 
 
 def reopened(ws: Workspace, entry: Entry) -> None:
@@ -173,5 +209,11 @@ def sidebar_history(owner: str) -> None:
         for entry in reversed(entries):
             icon = ICONS["ok"] if entry.ok else ICONS["failed"]
             st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
-                      on_click=state.put, args=(owner, "focus", entry.id),
+                      on_click=reopen, args=(owner, entry.id),
                       help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")
+
+
+def reopen(owner: str, entry_id: int) -> None:
+    """Callback (the history is drawn by the composer fragment): show that entry alone."""
+    state.put(owner, "focus", entry_id)
+    _full_run()

@@ -14,6 +14,7 @@ from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
 ADD = "add_conn"
+ADD_OPEN = "add_conn:open"  # the Add expander's state, once there are connections
 
 
 def render() -> None:
@@ -38,9 +39,22 @@ def render() -> None:
                    "admins add, edit and remove them.")
         return
     st.space("small")
-    with st.expander("Add a connection", icon=ICONS["add"], expanded=not records or
-                     bool(state.get(ws.owner, "adding"))):
-        add_form(ws)
+    add_section(ws, first=not records)
+
+
+def add_section(ws: Workspace, *, first: bool) -> None:
+    """The add form: open when there is no connection yet; else drawn only once its expander
+    is opened (a page switch doesn't build a dozen hidden inputs), staying open while adding."""
+    if first:
+        with st.expander("Add a connection", icon=ICONS["add"], expanded=True):
+            add_form(ws)
+        return
+    if state.get(ws.owner, "adding"):
+        st.session_state.setdefault(ADD_OPEN, True)
+    with st.expander("Add a connection", icon=ICONS["add"], key=ADD_OPEN,
+                     on_change="rerun") as box:
+        if box.open:
+            add_form(ws)
 
 
 # ---- cards ----------------------------------------------------------------------------------

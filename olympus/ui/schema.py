@@ -21,6 +21,7 @@ PAGE_SIZE = 50
 PREVIEW_ROWS = 50
 PENDING_SQL = "ask:pending_sql"  # Ask opens with this SQL in its editor, then drops it
 ALL = "All schemas"
+GRAPH = "schema:graph"  # the Relationships expander's state: open or closed
 
 
 def render() -> None:
@@ -239,11 +240,22 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table,
                  height=min(38 + 35 * len(frame), 460), column_config=_detail_columns(frame))
     verified.used_by_panel(ws, record.name, table)  # what reads it: impact before a change
     glossary.description_editor(ws, record.name, table)  # Olympus descriptions over comments
-    graph = relationship_dot(snap, table)
-    if graph:
-        st.markdown("**Relationships**")
-        st.graphviz_chart(graph, width="stretch")
+    relationships(snap, table)
     preview(ws, record, table)
+
+
+def relationships(snap: Catalog, table: Table) -> None:
+    """The foreign-key graph on request: closed, nothing is computed or drawn (Graphviz is the
+    slowest thing on the page); opened, it stays open from table to table."""
+    with st.expander("Relationships", icon=":material/hub:", key=GRAPH,
+                     on_change="rerun") as box:
+        if not box.open:
+            return
+        graph = relationship_dot(snap, table)
+        if graph:
+            st.graphviz_chart(graph, width="stretch")
+        else:
+            st.caption("No foreign keys to or from this table.")
 
 
 def _detail_columns(frame) -> dict:

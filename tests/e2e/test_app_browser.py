@@ -66,6 +66,8 @@ def test_first_visit_home_connections_schema_ask(page, streamlit_server, artifac
     page.get_by_text("1 match").wait_for()
     page.locator("h3", has_text="main.loans").wait_for()
     wait_idle(page)
+    expect(page.locator('[data-testid="stGraphVizChart"]')).to_have_count(0)  # on request only
+    page.locator('[data-testid="stExpander"] summary', has_text="Relationships").click()
     graph = page.locator('[data-testid="stGraphVizChart"]').first
     expect(graph.locator("svg").first).to_be_visible()
     expect(graph).to_contain_text("branches")

@@ -113,6 +113,7 @@ def test_payloads_render_as_text_and_nothing_is_fetched(page, planted_app, llm, 
     page.keyboard.press("Enter")
     page.locator("h3", has_text="orders![t](").wait_for()
     visible(page, planted.comment)
+    page.locator('[data-testid="stExpander"] summary', has_text="Relationships").click()
     graph = page.locator('[data-testid="stGraphVizChart"]').first
     expect(graph.locator("svg").first).to_be_visible()
     expect(graph.locator("svg text", has_text=planted.fk_column)).to_have_count(1)  # exact name

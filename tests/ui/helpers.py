@@ -38,6 +38,12 @@ def graph_edges(dot: str) -> set[tuple[str, str, str]]:
             for a, b, label in re.findall(r'^(n\d+) -> (n\d+) \[label="([^"]*)"', dot, re.M)}
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open a stateful (lazy) expander the way a click does: its state turns True, then a rerun."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def no_traceback(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 

@@ -7,7 +7,7 @@ from olympus.store import Store
 from olympus.workspace import Workspace
 from tests.ui.conftest import count_orders
 from tests.ui.helpers import (button, chart_rows, charts, fill_pg_form, graph_edges,
-                              no_traceback, shown)
+                              no_traceback, open_expander, shown)
 
 
 def workspace() -> Workspace:
@@ -133,10 +133,14 @@ def test_edit_removes_a_saved_secret_and_clears_an_optional_field(app, sales_db)
 
 def test_a_taken_name_is_reported_at_the_name_field(app, sales_db):
     at = add_sales(app, sales_db)
+    assert not [w for w in at.text_input if w.key == "add_conn:name"]  # closed: drawn on request
+    open_expander(at, "add_conn:open")
+    at.selectbox(key="add_conn:type").set_value("postgresql").run()
     fill_pg_form(at, sales_db, name="Sales")
     button(at, "Save connection").click().run()
     no_traceback(at)
     assert "A connection named 'Sales' already exists." in shown(at)
+    assert at.text_input(key="add_conn:name").value == "Sales"  # the form stays open
     assert [r.name for r in workspace().connections()] == ["Sales"]
     [first] = workspace().connections()
     workspace().add_connection("Other", "duckdb", {"path": "/nonexistent.duckdb"},
@@ -167,6 +171,8 @@ def test_schema_page_lists_tables_detail_graph_and_preview(app, sales_db):
     fk = columns[columns["column"] == "customer_id"].iloc[0]
     assert fk["key"] == "FK" and fk["references"] == "customers.id"
     assert columns[columns["column"] == "id"].iloc[0]["key"] == "PK"
+    assert not at.get("graphviz_chart")  # drawn on request only
+    open_expander(at, "schema:graph")
     [graph] = at.get("graphviz_chart")
     assert ("orders", "customers", "customer_id") in graph_edges(graph.proto.spec)
     button(at, "Preview 50 rows").click().run()

@@ -16,7 +16,7 @@ from olympus.store import Store
 from olympus.workspace import Workspace
 from tests.agent.fake_openai import FakeOpenAI, run_sql, say
 from tests.services import ROOT
-from tests.ui.helpers import as_read, button, graph_edges, no_traceback, shown
+from tests.ui.helpers import as_read, button, graph_edges, no_traceback, open_expander, shown
 from tests.ui.test_safe_text import live_markup
 
 MARKDOWN_FIELDS = {"body", "label", "help", "text"}  # what Streamlit renders as markdown
@@ -157,6 +157,8 @@ def test_schema_page_names_comments_and_graph(planted):
         "orders").run()
     qualified = f"main.{planted.table}"
     assert_no_live_markup(at, expect=(qualified, planted.comment))
+    assert not at.get("graphviz_chart")  # drawn on request only
+    open_expander(at, "schema:graph")
     [graph] = at.get("graphviz_chart")
     dot = graph.proto.spec
     label = planted.fk_column.replace("&", "&amp;").replace("\\", "&#92;&#92;").replace(
