@@ -376,10 +376,11 @@ class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
         object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
         if cached is None:
             self._cache_put(slot, result, record)  # with its lineage: a hit needn't parse
+        size = result.nbytes
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
                              status="ok", row_count=result.row_count,
                              elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
-                             extra={**facts, "bytes": result.nbytes,
+                             extra={**facts, "bytes": size,
                                     "cached": True if cached is not None else None,
                                     "scanned_bytes": None if cached is not None
                                     else result.scanned_bytes,
@@ -387,7 +388,7 @@ class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
                              audit=self.audit_row(
                                  "query", status="ok", connection=record, sql=result.sql,
                                  question=question, rows=result.row_count,
-                                 bytes=result.nbytes, elapsed_ms=result.elapsed_ms))
+                                 bytes=size, elapsed_ms=result.elapsed_ms))
         return result
 
     def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,

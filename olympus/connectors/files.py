@@ -82,8 +82,10 @@ class FileConnector(Connector):
             return
         import pyarrow  # noqa: F401
 
-        with self.workers().lease():  # an idle worker now waits for the query
-            pass
+        workers = self.workers()
+        if not workers.ready():
+            with workers.lease():  # an idle worker now waits for the query
+                pass
 
     def canceller(self, cursor):
         """A worker's query: the worker is killed (it restarts); in-process: the engine's own

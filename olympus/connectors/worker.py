@@ -173,6 +173,11 @@ class Workers:
             finally:
                 self._give_back(worker)
 
+    def ready(self) -> bool:
+        """A started worker waits idle (a query leases it without a start-up)."""
+        with self._lock:
+            return any(worker.alive() for worker in self._idle)
+
     def _give_back(self, worker: Worker) -> None:
         if not worker.alive():  # crashed or killed at the deadline: restart now
             worker = _start_quietly(self.spec)
