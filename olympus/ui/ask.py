@@ -3,8 +3,8 @@
 Every submission runs in a worker thread (olympus.ui.running): the page echoes it at once with
 a spinner, the elapsed time and Cancel, then shows the result in the same place and scrolls it
 into view. Only what changed is drawn again: each earlier result is its own fragment, and the
-editor, chat box and new results are one more (olympus.ui.ask_composer), so a query or a click
-on one result never re-sends the rest of the conversation. The text-to-SQL agent plugs in
+editor and chat box are one more and each new result gets a slot fragment of its own
+(olympus.ui.ask_composer), so a query or a click on one result never re-sends the rest. The text-to-SQL agent plugs in
 through `agent_status()`: the page calls
 `olympus.agent.ask(workspace, connection_name, question, history=[...])` only when that function
 exists and an LLM key is configured.
@@ -64,7 +64,7 @@ def render() -> None:
         reopened(ws, focus)
     else:
         conversation(ws, name, records)
-    ask_composer.drawn(owner)  # later results show in the composer until the next full run
+    ask_composer.reset(owner)  # the conversation holds every result: the slots are free
     if mode == "ask":
         sent = next((e.tables for e in reversed(state.history(owner))
                      if e.connection == name and e.mode == "ask"), ())
@@ -75,6 +75,7 @@ def render() -> None:
                 icon=":material/visibility:")
         sidebar_history(owner)
         return
+    ask_composer.slots(ws)
     ask_composer.composer(ws, name, mode, record)
 
 

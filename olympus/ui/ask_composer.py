@@ -1,10 +1,11 @@
-"""The Ask page's lower part as one fragment: results new since the page was drawn, the query in
-flight, the SQL editor, the chat box and the history in the sidebar.
+"""The Ask page below the conversation: slots for new results, then the composer (the SQL editor,
+the chat box, notices, the history in the sidebar), each a keyed fragment.
 
-Submitting a query (chat box, editor, or "Run" on an earlier result) reruns only this fragment:
-the conversation above it is not redrawn or re-sent, and the new result is drawn where its
-progress was, in the same run (no second script run per query). A full run (page switch,
-another connection) draws every entry in the conversation again, each in its own fragment.
+Submitting a query (chat box, editor, or "Run" on an earlier result) is a widget callback that
+starts it and reruns only the next free slot and the composer: the conversation and earlier
+slots are neither redrawn nor re-sent, and the result is drawn where its progress was, in the
+same run when it is quick (no second script run per query). A full run (page switch, another
+connection) draws every entry in the conversation again, each in its own fragment.
 """
 
 from __future__ import annotations
@@ -17,56 +18,101 @@ from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
 COMPOSER = "ask-composer"  # the fragment's key: callbacks elsewhere rerun it with st.rerun(key)
-DRAWN = "ask:drawn_upto"  # the last entry the conversation (a full run) drew
+SLOTS = 8  # results a page holds below the conversation before a full run takes them in
 CANCEL_LATENCY_S = 0.4  # a fragment run follows the query this long, then reruns
 QUICK_S = 0.25  # a query done by then shows its result at once, with no progress drawn first
 
 
-def drawn(owner: str) -> None:
-    """Called by the full run: entries up to the latest belong to the conversation now."""
-    entries = state.history(owner)
-    state.put(owner, DRAWN, entries[-1].id if entries else 0)
+def _slots(owner: str) -> dict:
+    """Slot number -> the Job it follows, or the id of the entry it shows."""
+    return st.session_state.setdefault(f"olympus:{owner}:ask:slots", {})
 
 
-def rerun() -> None:
-    """From a widget callback: run only the composer (it follows the job just submitted)."""
-    st.rerun(COMPOSER)
+def reset(owner: str) -> None:
+    """Called by the full run, once the conversation holds every entry: the slots are free
+    again, except for a query still in flight (slot 0 follows it)."""
+    slots = _slots(owner)
+    slots.clear()
+    job = state.get(owner, "job")
+    if job is not None:
+        slots[0] = job
+
+
+def slots(ws: Workspace) -> None:
+    """The free places for new results, between the conversation and the editor: one keyed
+    fragment each, so a new query reruns its own slot and nothing else."""
+    with st.container(gap=None):  # empty slots take no room
+        for i in range(SLOTS):
+            st.fragment(_slot, key=f"ask-slot-{i}")(ws, i)
+
+
+def _slot(ws: Workspace, i: int) -> None:
+    with st.container(key=f"ask-slot-{i}"):  # one element always: reruns land in place
+        item = _slots(ws.owner).get(i)
+        if item is not None:
+            st.space("small")
+        if isinstance(item, int):
+            entry = state.find_entry(ws.owner, item)
+            if entry is not None:
+                ask_entries.show_entry(ws, entry)
+        elif item is not None:
+            settle(ws, item, i)
+
+
+def send(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> None:
+    """From a widget callback: start the query in the next free slot and rerun only that slot
+    and the composer (a full run once every slot is used)."""
+    from olympus.ui import ask
+
+    owner, slots_ = ws.owner, _slots(ws.owner)
+    before = state.get(owner, "job")
+    job = ask.submit(ws, name, text, ask_mode=ask_mode)
+    if before is not None and before is not job and state.history(owner):
+        for i, item in slots_.items():  # the replaced query: its slot shows it cancelled
+            if item is before:
+                slots_[i] = state.history(owner)[-1].id
+    if job is None:
+        st.rerun() if _added_entry(owner, before) else st.rerun(COMPOSER)
+    free = next((i for i in range(SLOTS) if i not in slots_), None)
+    if free is None:
+        st.rerun()
+    slots_[free] = job
+    st.rerun([f"ask-slot-{free}", COMPOSER])
+
+
+def _added_entry(owner: str, before) -> bool:
+    """Whether the submission became an entry by itself (the engine crashed estimating it)."""
+    latest = state.history(owner)[-1] if state.history(owner) else None
+    return latest is not None and str(state.get(owner, "scroll")) == f"entry-{latest.id}"
 
 
 @st.fragment(key=COMPOSER)
 def composer(ws: Workspace, name: str, mode: str, record) -> None:
+    """The editor, the chat box, a notice, the cost question and hints, the sidebar history."""
     from olympus.ui import ask
 
     owner = ws.owner
-    upto = state.get(owner, DRAWN, 0)
-    for entry in [e for e in state.history(owner) if e.id > upto]:
-        ask_entries.show_entry(ws, entry, scroll=state.get(owner, "scroll") == f"entry-{entry.id}")
-    slot = st.empty()  # the query in flight, then its result: above the editor, in view
     if mode == "sql":
         editor_area(ws, name, record)
     placeholder = ("Ask a question about your data…" if mode == "ask"
                    else f"…or a one-line query for {name} (Shift+Enter for a new line)")
     with st.bottom:  # pinned under the page, written by this fragment
-        prompt = st.chat_input(placeholder, key="ask:prompt")
-    if prompt:
-        ask.submit(ws, name, prompt, ask_mode=mode == "ask")
+        st.chat_input(placeholder, key="ask:prompt", on_submit=lambda: send(
+            ws, name, st.session_state.get("ask:prompt") or "", ask_mode=mode == "ask"))
     notice = state.get(owner, "notice")  # e.g. "that looks like a question": under the editor
     if notice:
         st.warning(notice, icon=":material/info:")
     preview.confirm_box(ws, name, lambda sql: ask.submit(ws, name, sql, ask_mode=False))
-    job = state.get(owner, "job")
-    if job is not None:
-        settle(ws, job, slot)
     preview.hints_box(ws, name)
-    ask_entries.sidebar_history(owner)
-    if str(state.get(owner, "scroll") or "").startswith("entry-"):
-        state.pop(owner, "scroll")
+    running_now = [item for item in _slots(owner).values() if isinstance(item, running.Job)
+                   and not item.settled]
+    ask_entries.sidebar_history(owner, pending=running_now)
 
 
-def settle(ws: Workspace, job: running.Job, slot) -> None:
+def settle(ws: Workspace, job: running.Job, i: int) -> None:
     """The job's result in its slot, scrolled into view, without a rerun of the page (the
     history above stays as it is). A quick query shows its result straight away; a slower one
-    shows its progress for a moment and reruns the fragment (a Cancel click, queued behind the
+    shows its progress for a moment and reruns the slot (a Cancel click, queued behind the
     running fragment, gets through in between) until it settles."""
     partial = _fragment_run()
     if partial and not job.settled:
@@ -74,11 +120,14 @@ def settle(ws: Workspace, job: running.Job, slot) -> None:
     if job.settled:
         if state.get(ws.owner, "job") is job:
             state.pop(ws.owner, "job")
-        with slot.container():
-            ask_entries.show_entry(ws, to_entry(ws.owner, job), scroll=True)
+        entry = to_entry(ws.owner, job)
+        _slots(ws.owner)[i] = entry.id
+        if job.mode == "ask" and partial:  # an answer changes more than its own result (the
+            state.put(ws.owner, "scroll", f"entry-{entry.id}")  # tables sent, the chat's
+            st.rerun()  # context): the page is drawn again, once, the answer scrolled to
+        ask_entries.show_entry(ws, entry, scroll=True)
         return
-    with slot.container():
-        ask_entries.follow(job, for_s=CANCEL_LATENCY_S if partial else None)
+    ask_entries.follow(job, for_s=CANCEL_LATENCY_S if partial else None)
     st.rerun(scope="fragment" if partial else "app")  # the next run draws the result alone
 
 
@@ -120,30 +169,32 @@ def editor_area(ws: Workspace, name: str, record) -> None:
     dialect = ws.connector_class(name).dialect
     with st.container(key="ask-editor"):
         st.caption(f"{ICONS['sql']} SQL editor · {md_text(name)} · Ctrl/Cmd+Enter runs")
-        event = editor.sql_editor(
+        editor.sql_editor(
             state.get(owner, "editor:text", ""), items=completion_items(ws, record, dialect),
             key=f"ask:editor:{state.get(owner, 'editor:nonce', 0)}",
-            placeholder="SELECT … (tables, columns and keywords complete as you type)")
-        if event is not None:  # any edit, run or format makes an older notice stale
-            state.put(owner, "editor:text", event.text)
-            state.pop(owner, "notice")
-        if event is not None and event.kind == "format":
-            formatted, problem = editor.format_sql(event.text, dialect)
-            if problem:
-                state.put(owner, "notice", problem)
-            elif formatted != event.text:
-                state.put(owner, "editor:text", formatted)
-                state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
-                st.rerun(scope="fragment")
-        elif event is not None and event.kind == "submit":
-            from olympus.ui import ask
-
-            if event.text.strip():
-                ask.submit(ws, name, event.text, ask_mode=False)
-            else:
-                state.put(owner, "notice", "Write a query first.")
+            placeholder="SELECT … (tables, columns and keywords complete as you type)",
+            on_event=lambda event: editor_event(ws, name, dialect, event))
     if state.pop(owner, "scroll") == "ask-editor":
         ask_entries.scroll_to("ask-editor")
+
+
+def editor_event(ws: Workspace, name: str, dialect: str, event: editor.EditorEvent) -> None:
+    """Callback: Run starts the query in a slot; Format and edits rerun the composer only."""
+    owner = ws.owner
+    state.put(owner, "editor:text", event.text)
+    state.pop(owner, "notice")  # any edit, run or format makes an older notice stale
+    if event.kind == "submit" and event.text.strip():
+        send(ws, name, event.text, ask_mode=False)
+    if event.kind == "submit":
+        state.put(owner, "notice", "Write a query first.")
+    elif event.kind == "format":
+        formatted, problem = editor.format_sql(event.text, dialect)
+        if problem:
+            state.put(owner, "notice", problem)
+        elif formatted != event.text:
+            state.put(owner, "editor:text", formatted)
+            state.put(owner, "editor:nonce", state.get(owner, "editor:nonce", 0) + 1)
+    st.rerun(COMPOSER)
 
 
 def completion_items(ws: Workspace, record, dialect: str) -> tuple[dict, ...]:

@@ -141,10 +141,9 @@ def follow_up_buttons(ws: Workspace, entry: Entry) -> None:
 def run_from_entry(ws: Workspace, connection: str, text: str, ask_mode: bool) -> None:
     """Callback of a button on an earlier result: start it, then rerun only the composer,
     which follows it and draws its result under the conversation (scrolled into view)."""
-    from olympus.ui import ask, ask_composer
+    from olympus.ui import ask_composer
 
-    ask.submit(ws, connection, text, ask_mode=ask_mode)
-    ask_composer.rerun()
+    ask_composer.send(ws, connection, text, ask_mode=ask_mode)
 
 
 def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
@@ -200,12 +199,16 @@ def reopened(ws: Workspace, entry: Entry) -> None:
     show_entry(ws, entry)
 
 
-def sidebar_history(owner: str) -> None:
+def sidebar_history(owner: str, *, pending: list[Job] = ()) -> None:
+    """This session's queries, newest first (the ones still running at the top)."""
     entries = state.history(owner)
     with st.sidebar:
         st.markdown(f"**{ICONS['history']} This session**")
-        if not entries:
+        if not entries and not pending:
             st.caption("Your questions and queries appear here.")
+        for job in pending:
+            text = job.question or " ".join(job.sql.split())
+            st.caption(f":material/pending: {md_text(text if len(text) <= 48 else text[:45] + '…')}")
         for entry in reversed(entries):
             icon = ICONS["ok"] if entry.ok else ICONS["failed"]
             st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",

@@ -11,7 +11,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -104,21 +104,44 @@ def format_sql(sql: str, dialect: str) -> tuple[str, str | None]:
 
 
 def sql_editor(code: str, *, key: str, items: tuple[dict, ...], height: tuple[int, int] = (8, 22),
-               placeholder: str = "") -> EditorEvent | None:
+               placeholder: str = "",
+               on_event: Callable[[EditorEvent], None] | None = None) -> EditorEvent | None:
     """Draw the editor; return a new event once (the component repeats its last value on every
-    rerun, so each event id is handled a single time)."""
-    from code_editor import code_editor
-
+    rerun, so each event id is handled a single time). With `on_event`, events go to that
+    callback instead, before the rerun (it may choose what reruns: st.rerun(key))."""
     theme = THEMES.get(getattr(st.context.theme, "type", None) or "light", THEMES["light"])
-    value = code_editor(
-        code, lang="sql", key=key, height=list(height), buttons=BUTTONS,
+    value = _component(
+        code=code, lang="sql", key=key, height=list(height), buttons=BUTTONS,
         completions=list(items), replace_completer=True, ghost_text=placeholder,
         response_mode="debounce",  # edits come back after a pause: stale notices can clear
         props={"theme": theme, "debounceChangePeriod": 500, "enableBasicAutocompletion": True,
                "enableLiveAutocompletion": True, "enableSnippets": False,
                "style": {"borderRadius": "0.5rem"}},
         options={"wrap": True, "showLineNumbers": True, "fontFamily": "monospace"},
-        component_props={"css": ".ace_editor {border: 1px solid rgba(128,128,128,.35);}"})
+        component_props={"css": ".ace_editor {border: 1px solid rgba(128,128,128,.35);}"},
+        on_change=None if on_event is None else lambda: _dispatch(key, on_event))
+    return None if on_event is not None else _event(key, value)
+
+
+def _component(**args: Any) -> Any:
+    """streamlit-code-editor's own component call (its code_editor() wrapper with the same
+    defaults, plus on_change, which the wrapper doesn't pass through)."""
+    import code_editor
+
+    defaults = {"theme": "default", "shortcuts": "vscode", "focus": False, "allow_reset": False,
+                "snippets": ["", ""], "keybindings": {}, "menu": {}, "info": {},
+                "editor_props": {}}
+    empty = {"id": "", "type": "", "lang": "", "text": "", "selected": "", "cursor": ""}
+    return code_editor._component_func(**defaults, **args, default=empty)
+
+
+def _dispatch(key: str, on_event: Callable[[EditorEvent], None]) -> None:
+    event = _event(key, st.session_state.get(key))
+    if event is not None:
+        on_event(event)
+
+
+def _event(key: str, value: Any) -> EditorEvent | None:
     if not isinstance(value, dict) or not value.get("id"):
         return None
     seen = f"{key}:seen"

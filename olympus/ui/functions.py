@@ -16,7 +16,10 @@ def allowed_functions(ws: Workspace, record: ConnectionRecord) -> None:
     label = f"Allowed functions ({len(record.allowed_functions)})"
     if not record.allowed_functions and not ws.principal.can("manage"):
         return
-    with st.expander(label, icon=":material/function:"):
+    with st.expander(label, icon=":material/function:", key=f"functions_open_{record.id}",
+                     on_change="rerun") as box:  # built only when opened: cards stay light
+        if not box.open:
+            return
         st.caption("Calls the guard refuses because the database can't vouch for them can be "
                    "allowed here, one connection at a time. Deny-listed functions (side effects, "
                    "files, locks) stay refused.")

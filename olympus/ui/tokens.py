@@ -13,10 +13,17 @@ _NEW = "tokens:new"  # (name, secret) of the token just created: shown until dis
 ICON = ":material/key:"
 
 
+OPEN = "tokens:open"  # the expander's state: its content is built (and the store read) only open
+
+
 def sidebar(ws: Workspace) -> None:
-    """The 'Access tokens' expander, on every page, for every signed-in user."""
-    with st.sidebar.expander("Access tokens", icon=ICON):
-        section(ws)
+    """The 'Access tokens' expander, on every page, for every signed-in user; closed, nothing
+    inside it is built, so a page switch doesn't pay for it."""
+    if state.get(ws.owner, _NEW) is not None:  # a secret not yet copied stays in view
+        st.session_state.setdefault(OPEN, True)
+    with st.sidebar.expander("Access tokens", icon=ICON, key=OPEN, on_change="rerun") as box:
+        if box.open:
+            section(ws)
 
 
 def section(ws: Workspace) -> None:

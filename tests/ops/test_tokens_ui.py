@@ -31,7 +31,9 @@ def _create(at: AppTest, name: str) -> AppTest:
 
 
 def test_create_shows_the_secret_once_then_lists_and_revokes(home):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["tokens:open"] = True  # the expander opened (its content is built lazily)
+    at.run()
     no_traceback(at)
     assert "No tokens yet." in shown(at)
     at = _create(at, EVIL)
@@ -57,7 +59,9 @@ def test_create_shows_the_secret_once_then_lists_and_revokes(home):
 
 
 def test_a_blank_name_is_a_clear_error_and_nothing_is_created(home):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["tokens:open"] = True  # the expander opened (its content is built lazily)
+    at.run()
     at = _create(at, "   ")
     no_traceback(at)
     assert "needs a name" in shown(at)

@@ -269,6 +269,8 @@ def test_ask_edit_and_rerun(app, sales_db):
     edit.input("SELECT count(*) AS n FROM orders WHERE region = 'East'")
     next(b for b in at.button if b.label == "Run").click().run()
     no_traceback(at)
+    assert at.metric[-1].value == "2"  # drawn by its own slot fragment (the run was that alone)
+    at.run()  # a full run: the conversation holds both
     assert [m.value for m in at.metric] == ["5", "2"]
 
 

@@ -190,6 +190,7 @@ def test_ask_page_errors_and_answers_are_text(planted, llm):
     at.chat_input[0].set_value("Show me a picture").run()
     assert_no_live_markup(at, expect=(f"[1]: {planted.host}/reply-ref.png",))
 
+    at.run()  # a full run: AppTest's tree after a fragment-only run holds just that fragment
     at.segmented_control(key="ask:mode").set_value("sql").run()
     at.chat_input[0].set_value(f'SELECT * FROM "{planted.missing}"').run()
     assert_no_live_markup(at, expect=(planted.missing,))
