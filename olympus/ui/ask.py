@@ -77,6 +77,8 @@ def render() -> None:
         return
     ask_composer.slots(ws)
     ask_composer.composer(ws, name, mode, record)
+    ask_composer.chat(ws, name, mode)
+    ask_composer.side(ws)
 
 
 def pickers(ws: Workspace, records: list, agent_ok: bool, why: str) -> tuple[str, str]:

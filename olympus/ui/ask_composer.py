@@ -18,6 +18,7 @@ from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
 COMPOSER = "ask-composer"  # the fragment's key: callbacks elsewhere rerun it with st.rerun(key)
+SIDE, CHAT = "ask-side", "ask-chat"  # the sidebar history's and the chat box's fragments
 SLOTS = 8  # results a page holds below the conversation before a full run takes them in
 CANCEL_LATENCY_S = 0.4  # a fragment run follows the query this long, then reruns
 QUICK_S = 0.25  # a query done by then shows its result at once, with no progress drawn first
@@ -66,18 +67,26 @@ def send(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> None:
 
     owner, slots_ = ws.owner, _slots(ws.owner)
     before = state.get(owner, "job")
+    shown = (state.get(owner, "notice") is not None, _hints(owner, name))
     job = ask.submit(ws, name, text, ask_mode=ask_mode)
     if before is not None and before is not job and state.history(owner):
         for i, item in slots_.items():  # the replaced query: its slot shows it cancelled
             if item is before:
                 slots_[i] = state.history(owner)[-1].id
     if job is None:
-        st.rerun() if _added_entry(owner, before) else st.rerun(COMPOSER)
+        st.rerun() if _added_entry(owner, before) else st.rerun([COMPOSER, CHAT])
     free = next((i for i in range(SLOTS) if i not in slots_), None)
     if free is None:
         st.rerun()
     slots_[free] = job
-    st.rerun([f"ask-slot-{free}", COMPOSER])
+    stale = shown[0] or shown[1] or _hints(owner, name)  # a notice or hints to clear or show
+    st.rerun([f"ask-slot-{free}", SIDE, CHAT] + [COMPOSER] * stale)
+
+
+def _hints(owner: str, name: str) -> bool:
+    """Whether the composer shows cost hints for this connection's latest SQL."""
+    shown = state.get(owner, preview.HINTS)
+    return bool(shown and shown[0] == name and shown[3])
 
 
 def _added_entry(owner: str, before) -> bool:
@@ -88,25 +97,35 @@ def _added_entry(owner: str, before) -> bool:
 
 @st.fragment(key=COMPOSER)
 def composer(ws: Workspace, name: str, mode: str, record) -> None:
-    """The editor, the chat box, a notice, the cost question and hints, the sidebar history."""
+    """The editor, a notice, the cost question and hints."""
     from olympus.ui import ask
 
     owner = ws.owner
     if mode == "sql":
         editor_area(ws, name, record)
-    placeholder = ("Ask a question about your data…" if mode == "ask"
-                   else f"…or a one-line query for {name} (Shift+Enter for a new line)")
-    with st.bottom:  # pinned under the page, written by this fragment
-        st.chat_input(placeholder, key="ask:prompt", on_submit=lambda: send(
-            ws, name, st.session_state.get("ask:prompt") or "", ask_mode=mode == "ask"))
     notice = state.get(owner, "notice")  # e.g. "that looks like a question": under the editor
     if notice:
         st.warning(notice, icon=":material/info:")
     preview.confirm_box(ws, name, lambda sql: ask.submit(ws, name, sql, ask_mode=False))
     preview.hints_box(ws, name)
-    running_now = [item for item in _slots(owner).values() if isinstance(item, running.Job)
-                   and not item.settled]
-    ask_entries.sidebar_history(owner, pending=running_now)
+
+
+@st.fragment(key=CHAT)
+def chat(ws: Workspace, name: str, mode: str) -> None:
+    """The chat box, pinned under the page; sending is a callback (see `send`)."""
+    placeholder = ("Ask a question about your data…" if mode == "ask"
+                   else f"…or a one-line query for {name} (Shift+Enter for a new line)")
+    with st.bottom:
+        st.chat_input(placeholder, key="ask:prompt", on_submit=lambda: send(
+            ws, name, st.session_state.get("ask:prompt") or "", ask_mode=mode == "ask"))
+
+
+@st.fragment(key=SIDE)
+def side(ws: Workspace) -> None:
+    """This session's history in the sidebar (a query just sent shows as running)."""
+    running_now = [item for item in _slots(ws.owner).values()
+                   if isinstance(item, running.Job) and not item.settled]
+    ask_entries.sidebar_history(ws.owner, pending=running_now)
 
 
 def settle(ws: Workspace, job: running.Job, i: int) -> None:
@@ -182,9 +201,9 @@ def editor_event(ws: Workspace, name: str, dialect: str, event: editor.EditorEve
     """Callback: Run starts the query in a slot; Format and edits rerun the composer only."""
     owner = ws.owner
     state.put(owner, "editor:text", event.text)
-    state.pop(owner, "notice")  # any edit, run or format makes an older notice stale
     if event.kind == "submit" and event.text.strip():
-        send(ws, name, event.text, ask_mode=False)
+        send(ws, name, event.text, ask_mode=False)  # (clears an older notice itself)
+    state.pop(owner, "notice")  # any edit, run or format makes an older notice stale
     if event.kind == "submit":
         state.put(owner, "notice", "Write a query first.")
     elif event.kind == "format":

@@ -200,7 +200,8 @@ def reopened(ws: Workspace, entry: Entry) -> None:
 
 
 def sidebar_history(owner: str, *, pending: list[Job] = ()) -> None:
-    """This session's queries, newest first (the ones still running at the top)."""
+    """This session's queries, newest first; one just sent heads the list (its status and
+    link show from the next time the history is drawn)."""
     entries = state.history(owner)
     with st.sidebar:
         st.markdown(f"**{ICONS['history']} This session**")
@@ -208,7 +209,7 @@ def sidebar_history(owner: str, *, pending: list[Job] = ()) -> None:
             st.caption("Your questions and queries appear here.")
         for job in pending:
             text = job.question or " ".join(job.sql.split())
-            st.caption(f":material/pending: {md_text(text if len(text) <= 48 else text[:45] + '…')}")
+            st.caption(f"{ICONS['run']} {md_text(text if len(text) <= 48 else text[:45] + '…')}")
         for entry in reversed(entries):
             icon = ICONS["ok"] if entry.ok else ICONS["failed"]
             st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
