@@ -1,11 +1,12 @@
-"""The Ask page below the conversation: slots for new results, then the composer (the SQL editor,
-the chat box, notices, the history in the sidebar), each a keyed fragment.
+"""The Ask page below the conversation: slots for new results, the composer (the SQL editor,
+notices, cost hints), the chat box and the sidebar history, each a keyed fragment.
 
 Submitting a query (chat box, editor, or "Run" on an earlier result) is a widget callback that
-starts it and reruns only the next free slot and the composer: the conversation and earlier
-slots are neither redrawn nor re-sent, and the result is drawn where its progress was, in the
-same run when it is quick (no second script run per query). A full run (page switch, another
-connection) draws every entry in the conversation again, each in its own fragment.
+starts it and reruns only the next free slot, the sidebar history and the chat box (and the
+composer when a notice or hints change): the conversation and earlier slots are neither redrawn
+nor re-sent, and a quick result is drawn in that same run (no second script run per query). A
+full run (page switch, another connection) draws every entry in the conversation again, each in
+its own fragment, and frees the slots.
 """
 
 from __future__ import annotations
