@@ -166,7 +166,7 @@ def test_cancel_on_postgresql_leaves_pg_stat_activity(page, streamlit_server, pg
 
     open_ask(page, streamlit_server)
     page.get_by_label("Connection").click()  # the selectbox
-    page.get_by_role("option", name=re.compile(r"^PG")).click()
+    page.get_by_role("option", name=re.compile(r"^PG · ")).click()
     wait_idle(page)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(PG_HEAVY)
