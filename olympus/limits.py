@@ -19,6 +19,7 @@ from olympus.store_db import rate_counts, write
 if TYPE_CHECKING:
     from olympus.config import Settings
     from olympus.store import Store
+    from olympus.store_fast import FastStatement
 
 WINDOW_S = 60
 KEEP_WINDOWS = 5  # older store windows are deleted now and then
@@ -107,11 +108,9 @@ class StoreCounter:
     def incr_many(self, keys: list[str], window: int) -> list[int]:
         """One write transaction, one statement for all of them (a query counts for its user
         and its connection)."""
-        from olympus.store_fast import write_rows
-
         params = {f"k{i}": key for i, key in enumerate(keys)}
         upsert = _upsert(self.engine.dialect.name, len(keys))
-        counts = dict(write_rows(self.engine, upsert, {**params, "w": window}))
+        counts = dict(upsert.write_rows(self.engine, {**params, "w": window}))
         if self._swept != window:  # once per window and process: forget old windows
             with write(self.engine) as conn:
                 conn.execute(rate_counts.delete().where(
@@ -127,7 +126,7 @@ class StoreCounter:
 
 
 @functools.lru_cache(maxsize=16)
-def _upsert(dialect: str, keys: int) -> sa.TextClause:
+def _upsert(dialect: str, keys: int) -> "FastStatement":
     """INSERT .. ON CONFLICT DO UPDATE .. RETURNING for `keys` keys (k0, k1, ..) in window w,
     as text: SQLAlchemy can't cache its compiled upsert, and compiling it cost more than the
     write itself."""
@@ -136,10 +135,12 @@ def _upsert(dialect: str, keys: int) -> sa.TextClause:
 
         raise ConfigError(f"Shared rate limits need a PostgreSQL or SQLite store (or "
                           f"OLYMPUS_REDIS_URL); this store is {dialect}.")
+    from olympus.store_fast import FastStatement
+
     rows = ", ".join(f"(:k{i}, :w, 1)" for i in range(keys))
-    return sa.text(f'INSERT INTO rate_counts (key, "window", count) VALUES {rows} '
+    return FastStatement(sa.text(f'INSERT INTO rate_counts (key, "window", count) VALUES {rows} '
                    'ON CONFLICT (key, "window") DO UPDATE SET count = rate_counts.count + 1 '
-                   'RETURNING key, count')
+                   'RETURNING key, count'))
 
 
 class RedisCounter:

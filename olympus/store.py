@@ -18,7 +18,7 @@ from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError, OlympusError
 from olympus.journal import Journal, flush_all
-from olympus.store_fast import FastSelect
+from olympus.store_fast import FastStatement
 from olympus.store_db import connections, make_engine, migrate, owner_flags, query_log, write
 from olympus.store_db import now as _now
 
@@ -438,7 +438,7 @@ def _by_key(columns: tuple) -> sa.Select:
                                      sa.or_(connections.c.id == key, connections.c.name == key))
 
 
-_GET = FastSelect(_by_key(tuple(_RECORD_COLUMNS)))
+_GET = FastStatement(_by_key(tuple(_RECORD_COLUMNS)))
 
 
 def _touch_latest(conn, rows: list) -> None:

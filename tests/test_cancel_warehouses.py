@@ -23,6 +23,7 @@ from olympus.errors import QueryCancelled
 from olympus.runner import QueryHandle
 from tests.contract.conftest import _bigquery, _redshift, _snowflake
 from tests.contract.gaps import Gap, expected
+from tests.waiting import until
 
 RS_HEAVY = "SELECT count(*) AS n FROM pg_attribute a, pg_attribute b, pg_attribute c"
 SF_SLOW = "SELECT sum(random()) AS s FROM TABLE(GENERATOR(ROWCOUNT => 150000000))"
@@ -118,14 +119,6 @@ class Query:
     def wait(self, seconds: float = 60) -> None:
         self.thread.join(seconds)
         assert not self.thread.is_alive(), f"no outcome {seconds} s after Cancel"
-
-
-def until(condition, seconds: float, what: str) -> float:
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < seconds, what
-        time.sleep(0.02)
-    return time.monotonic() - started
 
 
 def cancelled(query: Query, ws, name: str, sql: str) -> None:

@@ -28,6 +28,7 @@ from olympus.store import Store
 from olympus.teams import Forbidden, Principal
 from olympus.workspace import Workspace
 from tests.store_helpers import make_settings, with_password
+from tests.waiting import within
 
 ROWS = 25_000  # more than the 10,000-row limit
 PASSWORD = "Dl-Secret-4411-pass"
@@ -298,12 +299,12 @@ def test_cancel_stops_the_download_query_on_the_server(ws, pg, pg_url, tmp_path)
     worker = threading.Thread(target=work)
     worker.start()
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert _wait(lambda: _sleeping(conn)), "the query never started"
+        assert within(lambda: _sleeping(conn), 10.0), "the query never started"
         cancelled_at = time.monotonic()
         handle.cancel()
         worker.join(10)
         assert isinstance(outcome.get("error"), QueryCancelled), outcome
-        assert _wait(lambda: not _sleeping(conn), within=2.0)
+        assert within(lambda: not _sleeping(conn), 2.0)
         assert time.monotonic() - cancelled_at < 3.0
     assert not list(tmp_path.glob("olympus-*"))
 
@@ -312,15 +313,6 @@ def _sleeping(conn) -> bool:
     return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                         "'%generate_series(1, 987654321)%' AND state = 'active' "
                         "AND pid <> pg_backend_pid()").fetchone()[0] > 0
-
-
-def _wait(check, *, within: float = 10.0) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # --- notebook cells: the compiled statement with bound parameters, by role -------------------

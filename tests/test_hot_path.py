@@ -88,3 +88,26 @@ def test_a_pooled_connection_killed_while_idle_is_replaced(pg_url):
         assert again.table.to_pylist()[0]["pid"] != pid
     finally:
         connector.dispose()
+
+
+def test_a_catalog_store_miss_is_believed_only_for_recheck_s_and_a_put_ends_it():
+    from olympus.catalog import CacheKey, Catalog, CatalogCache
+
+    now, loads = [1000.0], []
+    stored: dict = {}
+
+    def load(key):
+        loads.append(key)
+        return stored.get(key)
+    cache = CatalogCache(load=load, clock=lambda: now[0])
+    key = CacheKey("space", "conn", "v1")
+    assert cache.peek(key, recheck_s=30) is None and cache.peek(key, recheck_s=30) is None
+    assert len(loads) == 1  # the hot path read the store once
+    assert cache.peek(key) is None and len(loads) == 2  # other callers always look
+    stored[key] = Catalog((), "2026-12-01T00:00:00+00:00")  # another replica introspected
+    now[0] += 31
+    assert cache.peek(key, recheck_s=30) is not None and len(loads) == 3
+    other = CacheKey("space", "conn2", "v1")
+    assert cache.peek(other, recheck_s=30) is None
+    cache.put(other, Catalog((), "2026-12-01T00:00:00+00:00"))  # introspected here
+    assert cache.peek(other, recheck_s=30) is not None

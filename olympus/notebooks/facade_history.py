@@ -139,11 +139,8 @@ class HistoryMethods:
 
     def _lineage_stamp(self, record: "ConnectionRecord") -> str | None:
         """Which cached catalog a result's lineage was resolved against (None: none yet)."""
-        from olympus.catalog import CacheKey
-
         try:
-            found = self.catalog.peek(CacheKey(self.owner, record.id,
-                                               record.updated_at.isoformat()), recheck_s=30.0)
+            found = self._cached_catalog(record)  # the same lookup as the lineage itself
         except Exception:  # lineage is a nicety; an unreadable catalog means "none"
             return None
         return None if found is None else str(getattr(found, "introspected_at", None))

@@ -15,6 +15,7 @@ from olympus.errors import QueryCancelled
 from olympus.runner import QueryHandle
 from tests.agent.fake_openai import run_sql
 from tests.agent.test_openai_http import http_workspace, pg_shop  # noqa: F401 - a fixture
+from tests.waiting import until
 
 # pg_sleep stays refused by the guard (even when an admin allows it), and the agent's SQL goes
 # through the guard: a long read with no function call instead, minutes on any catalog.
@@ -28,15 +29,6 @@ def running_on(url: str) -> bool:
             "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
             "AND query LIKE '%pg_attribute a, pg_attribute b%' "
             "AND pid <> pg_backend_pid()").fetchone()[0])
-
-
-def until(condition, seconds: float, what: str) -> float:
-    """Seconds until `condition()` holds; fails after `seconds`."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < seconds, what
-        time.sleep(0.02)
-    return time.monotonic() - started
 
 
 @pytest.fixture()

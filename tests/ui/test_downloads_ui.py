@@ -23,6 +23,7 @@ from tests.ui.helpers import no_traceback
 from tests.ui.test_identity import ANA, oidc, person, run, teams  # noqa: F401 (fixture)
 from tests.ui.test_notebook_page import page, workspace
 from tests.ui.test_notebook_roles import as_member
+from tests.waiting import within
 
 ROWS = 25_000
 
@@ -216,15 +217,6 @@ def _running_slow(conn) -> bool:
                         "AND pid <> pg_backend_pid()").fetchone()[0] > 0
 
 
-def _wait(check, within: float) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_cancel_on_the_page_stops_the_query_on_the_server(olympus_home, pg_url, monkeypatch):
     """The Cancel button's own callback (running.cancel) fired from another thread while the
     page's progress loop runs, as a click would: the statement ends, the page says so."""
@@ -244,10 +236,10 @@ def test_cancel_on_the_page_stops_the_query_on_the_server(olympus_home, pg_url, 
 
     def click_cancel() -> None:
         with psycopg.connect(pg_url, autocommit=True) as conn:
-            outcome["ran"] = _wait(lambda: bool(started) and _running_slow(conn), 30)
+            outcome["ran"] = within(lambda: bool(started) and _running_slow(conn), 30)
             outcome["clicked"] = time.monotonic()
             running.cancel(started[-1])
-            outcome["gone"] = _wait(lambda: not _running_slow(conn), 2.0)
+            outcome["gone"] = within(lambda: not _running_slow(conn), 2.0)
             outcome["gone_after"] = time.monotonic() - outcome["clicked"]
     at = AppTest.from_function(_pg_page, default_timeout=120).run()
     no_traceback(at)
