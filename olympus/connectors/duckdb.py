@@ -108,6 +108,7 @@ class DuckDB(FileConnector):
         super().__init__(params, **options)
         self._native = None
         self._native_lock = threading.Lock()
+        self._kept: _KeptCursor | None = None
 
     def url(self) -> str:
         return f"duckdb:///{self.params['path']}"
@@ -131,9 +132,20 @@ class DuckDB(FileConnector):
                     raise self.map_error(exc) from None
             return self._native
 
+    def between_queries(self) -> None:
+        """After a worker's reply: close the last query's cursor (a result it still holds, e.g.
+        a sort cut at the row limit, is freed now, not at the next query) and open the next."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.discard()
+        self._kept = _KeptCursor(self.native().cursor())
+
     def dispose(self) -> None:
         super().dispose()
         with self._native_lock:
+            if self._kept is not None:
+                self._kept, kept = None, self._kept
+                kept.discard()
             if self._native is not None:
                 self._native.close()
                 self._native = None
@@ -141,8 +153,20 @@ class DuckDB(FileConnector):
     # ---- session ----------------------------------------------------------------------------
     @contextmanager
     def local_connection(self, purpose: str) -> Iterator[Any]:
-        """The shared read-only connection; the session takes its own cursor from it."""
-        yield self.native()
+        """The shared read-only connection; the session takes its own cursor from it. In a
+        worker (`solo`: one query at a time) the query uses a cursor opened before it came
+        (between_queries), not one opened and closed on its time."""
+        if not (self.solo and purpose == "query"):
+            yield self.native()
+            return
+        if self._kept is None:
+            self._kept = _KeptCursor(self.native().cursor())
+        try:
+            yield self._kept
+        except BaseException:
+            kept, self._kept = self._kept, None
+            kept.discard()
+            raise
 
     # ---- privileges: the file is opened read-only, so these credentials can't write ---------
     privileges_in_session = False
@@ -192,3 +216,26 @@ class DuckDB(FileConnector):
         table = pa.Table.from_batches(batches, schema=reader.schema)
         table = table if limit is None else table.slice(0, limit)
         return Fetched(table, cut is not None, tuple(str(t) for t in table.schema.types), cut)
+
+
+class _KeptCursor:
+    """A worker's one query cursor, handed out as its own connection: the session's cursor()
+    and close() reuse it instead of opening and closing a DuckDB connection per query."""
+
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+
+    def cursor(self) -> "_KeptCursor":
+        return self
+
+    def close(self) -> None:
+        """Kept for the next query (discard() really closes it)."""
+
+    def discard(self) -> None:
+        try:
+            self._cursor.close()
+        except Exception:  # already closed with its connection
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)

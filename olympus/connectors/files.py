@@ -20,6 +20,7 @@ class FileConnector(Connector):
     # user SQL runs in worker processes (olympus.connectors.worker): an engine crash or runaway
     # query costs a restart, not the app; catalog reads and test() run our own fixed SQL here
     isolated: ClassVar[bool] = True
+    solo: ClassVar[bool] = False  # True in a worker: one query at a time (a hook may keep state)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -59,6 +60,9 @@ class FileConnector(Connector):
     def local_connection(self, purpose: str):
         """The in-process connection (hook: DuckDB shares one handle, SQLite opens the file)."""
         return super().connection(purpose)
+
+    def between_queries(self) -> None:
+        """Hook: what a worker does after sending a reply, off the next query's time."""
 
     def workers(self):
         """This connector's worker processes, started on first use."""

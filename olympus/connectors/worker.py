@@ -299,6 +299,7 @@ def _build(spec: Spec):
     module, name = spec.cls.split(":")
     connector = getattr(importlib.import_module(module), name)(spec.params, **spec.options)
     connector.isolated = False  # in here the engine runs in-process
+    connector.solo = True  # and one query at a time
     return connector
 
 
@@ -318,6 +319,10 @@ def _serve(inp, out) -> None:
         except EOFError:  # the app closed the pipe
             return
         _send(out, *_answer(connector, request, spec.memory_bytes))
+        try:
+            connector.between_queries()
+        except Exception:  # the next query opens what it needs and reports its own error
+            pass
 
 
 def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, Any]:

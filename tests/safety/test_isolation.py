@@ -152,3 +152,42 @@ def test_two_sessions_one_crash_in_the_app(app, tmp_path):
     assert ask(two, count) and two.metric[-1].value == loans  # the other session keeps working
     ask(one, count)
     assert one.metric[-1].value == loans  # and the first runs again
+
+
+def _engine_bytes(connector) -> int:
+    with connector.native().cursor() as probe:  # its own cursor: the kept one is left as is
+        return probe.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+
+
+def test_a_workers_kept_cursor_frees_a_cut_result_between_queries(duck_path):
+    """In a worker one cursor serves the next query; the last result it held (a sort cut at
+    the row limit) is freed once the reply is sent, not when the next query comes."""
+    connector = create_connector("duckdb", {"path": duck_path})
+    connector.isolated, connector.solo = False, True
+    try:
+        connector.between_queries()
+        got = connector.fetch("SELECT i, md5(i::varchar) AS h FROM range(3000000) t(i) "
+                              "ORDER BY h", limit=5, timeout_s=30)
+        assert got.truncated and got.table.num_rows == 5
+        assert _engine_bytes(connector) > 50 * MB  # the sorted rows are still held
+        connector.between_queries()
+        assert _engine_bytes(connector) < 5 * MB
+    finally:
+        connector.dispose()
+
+
+def test_a_workers_kept_cursor_survives_errors_and_timeouts(duck_path):
+    connector = create_connector("duckdb", {"path": duck_path})
+    connector.isolated, connector.solo = False, True
+    try:
+        with pytest.raises(Exception, match="nope"):
+            connector.fetch("SELECT * FROM nope", limit=5, timeout_s=30)
+        with pytest.raises(QueryTimeout):
+            connector.fetch("SELECT count(*) FROM range(100000000000)", limit=5, timeout_s=0.5)
+        assert connector.fetch("SELECT 7 AS x", limit=1, timeout_s=10).table.to_pydict() == \
+            {"x": [7]}
+        connector.between_queries()
+        assert connector.fetch("SELECT count(*) AS n FROM t", limit=1,
+                               timeout_s=10).table.to_pydict() == {"n": [5]}
+    finally:
+        connector.dispose()
