@@ -18,8 +18,9 @@ from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError, OlympusError
 from olympus.journal import Journal, flush_all
-from olympus.store_fast import FastStatement
-from olympus.store_db import connections, make_engine, migrate, owner_flags, query_log, write
+from olympus.store_fast import FastInsert, FastStatement
+from olympus.store_db import (audit_log, connections, make_engine, migrate, owner_flags,
+                              query_log, write)
 from olympus.store_db import now as _now
 
 
@@ -447,15 +448,10 @@ def _touch_latest(conn, rows: list) -> None:
     conn.execute(_TOUCH, list(latest.values()))
 
 
-def _insert_audit(conn, rows: list) -> None:
-    from olympus.store_db import audit_log
-
-    conn.execute(audit_log.insert(), rows)
-
-
 # what log_query writes behind the query, one executemany per kind and batch
-_JOURNAL_WRITERS = {"query_log": lambda conn, rows: conn.execute(query_log.insert(), rows),
-                    "touch": _touch_latest, "audit": _insert_audit}
+_LOG_INSERT, _AUDIT_INSERT = FastInsert(query_log), FastInsert(audit_log)
+_JOURNAL_WRITERS = {"query_log": _LOG_INSERT.execute, "touch": _touch_latest,
+                    "audit": _AUDIT_INSERT.execute}
 
 
 def _record(row) -> ConnectionRecord:

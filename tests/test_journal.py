@@ -117,3 +117,27 @@ def test_a_process_that_exits_right_after_its_query_leaves_its_rows(tmp_path):
                    check=True, timeout=300, capture_output=True)
     store = Store.from_settings(make_settings(tmp_path))
     assert len([r for r in _rows(store) if "last_words" in r.sql]) == 25
+
+
+def test_the_fast_insert_writes_rows_of_different_shapes_with_their_types(tmp_path, pg_url):
+    """FastInsert (the journal's executemany on the DBAPI connection) on SQLite and PostgreSQL:
+    rows with different columns in one batch each land whole; times come back as times."""
+    from olympus.store_db import make_engine, migrate
+    from olympus.store_fast import FastInsert
+
+    at = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    rows = [{**_row("SELECT 1"), "created_at": at}, {**_row("SELECT 2"), "question": "why?",
+                                                      "cached": True, "created_at": at}]
+    for url in (f"sqlite:///{tmp_path / 'fast.db'}", pg_url):
+        engine = make_engine(url)
+        migrate(engine)
+        with engine.begin() as conn:
+            FastInsert(query_log).execute(conn, rows)
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(query_log.c.sql, query_log.c.question,
+                                         query_log.c.cached, query_log.c.created_at)
+                               .order_by(query_log.c.id)).all()
+        engine.dispose()
+        assert [(g.sql, g.question, g.cached) for g in got] == \
+            [("SELECT 1", None, None), ("SELECT 2", "why?", True)], url
+        assert all(g.created_at.replace(tzinfo=timezone.utc) == at for g in got), got
