@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # kind -> writes a list of rows of that kind inside the journal's transaction (executemany)
 Writer = Callable[["sa.Connection", list], None]
-MAX_PENDING = 10_000  # queued writes before a writer waits (backpressure, not loss)
+MAX_PENDING = 10_000  # queued entries (a query's rows are one) before a writer waits (backpressure)
 BATCH = 500
 LINGER_S = 0.05  # the writer gathers a batch this long (a flush wakes it at once)
 RETRIES = 5
@@ -33,17 +33,22 @@ class Journal:
     def __init__(self, engine: "sa.Engine", writers: Mapping[str, Writer], *,
                  max_pending: int = MAX_PENDING) -> None:
         self.engine, self.writers = engine, dict(writers)
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max_pending)
+        self._queue: queue.Queue[list[tuple[str, Any]]] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         _LIVE.add(self)
 
     def submit(self, kind: str, row: Any) -> None:
-        if kind not in self.writers:
-            raise KeyError(kind)
+        self.submit_all([(kind, row)])
+
+    def submit_all(self, items: list[tuple[str, Any]]) -> None:
+        """Several rows (a query's log, audit and last use) as one queue entry."""
+        for kind, _ in items:
+            if kind not in self.writers:
+                raise KeyError(kind)
         self._start()
-        self._queue.put((kind, row))
+        self._queue.put(items)
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Wait until every write submitted so far is committed (or given up on); False on
@@ -69,18 +74,18 @@ class Journal:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            entries = [self._queue.get()]
             self._wake.wait(LINGER_S)  # one transaction for a burst, not one per query
             self._wake.clear()
-            while len(batch) < BATCH:
+            while len(entries) < BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    entries.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             try:
-                self._commit(batch)
+                self._commit([item for entry in entries for item in entry])
             finally:
-                for _ in batch:
+                for _ in entries:
                     self._queue.task_done()
 
     def _commit(self, batch: list[tuple[str, Any]]) -> None:

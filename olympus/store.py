@@ -296,11 +296,12 @@ class Store:
         values.update(owner=_owner(owner), connection_id=connection_id, question=question,
                       sql=sql, status=status, row_count=row_count, elapsed_ms=elapsed_ms,
                       error=error, created_at=at)
-        self.journal.submit("query_log", values)  # committed behind the query (olympus.journal)
+        rows = [("query_log", values)]  # committed behind the query (olympus.journal)
         if touch_used and connection_id is not None:
-            self.journal.submit("touch", {"o": _owner(owner), "i": connection_id, "at": at})
+            rows.append(("touch", {"o": _owner(owner), "i": connection_id, "at": at}))
         if audit is not None:
-            self.journal.submit("audit", dict(audit))
+            rows.append(("audit", dict(audit)))
+        self.journal.submit_all(rows)
 
     def query_log(self, owner: str, *, limit: int = 50,
                   connection_id: str | None = None) -> list[QueryLogEntry]:
