@@ -60,6 +60,21 @@ def test_the_watchdog_fires_due_callbacks_in_order_and_cancelled_ones_never():
     assert fired == ["early", "late"] and dog._heap == []
 
 
+def test_the_watchdog_fires_on_time_past_and_within_its_look_interval(monkeypatch):
+    """The thread sleeps up to LOOK_S without being woken for a later deadline; an earlier one
+    armed meanwhile still wakes it (a sub-second timeout is kept)."""
+    from olympus.connectors import watchdog
+
+    monkeypatch.setattr(watchdog, "LOOK_S", 0.3)
+    dog, fired, start = Watchdog(), {}, time.monotonic()
+    dog.arm(0.75, lambda: fired.setdefault("far", time.monotonic() - start))
+    time.sleep(0.05)  # the thread now waits until its next look
+    dog.arm(0.05, lambda: fired.setdefault("near", time.monotonic() - start))
+    time.sleep(1.0)
+    assert 0.08 <= fired["near"] < 0.25, fired
+    assert 0.74 <= fired["far"] < 0.95, fired
+
+
 def test_a_duckdb_query_past_its_timeout_is_interrupted(tmp_path):
     import duckdb
 

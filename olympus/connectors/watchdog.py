@@ -10,15 +10,18 @@ import time
 from typing import Callable
 
 _ids = itertools.count()
+LOOK_S = 1.0  # the thread looks at least this often, so arming a later deadline needn't wake it
 
 
 class Watchdog:
-    """`arm(seconds, fn)` returns the cancel; fn runs on the watchdog's thread if not cancelled."""
+    """`arm(seconds, fn)` returns the cancel; fn runs on the watchdog's thread if not cancelled.
+    A query's usual deadline (seconds away) doesn't wake the thread: it looks every LOOK_S."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wake_at = 0.0  # when the thread looks next (0: it is awake)
 
     def arm(self, seconds: float, fn: Callable[[], None]) -> Callable[[], None]:
         entry = (time.monotonic() + seconds, next(_ids), fn)
@@ -28,7 +31,7 @@ class Watchdog:
                 self._thread = threading.Thread(target=self._run, name="olympus-watchdog",
                                                 daemon=True)
                 self._thread.start()
-            elif self._heap[0] is entry:  # the new one is due first: re-aim the wait
+            elif entry[0] < self._wake_at:  # due before the thread next looks: re-aim it
                 self._wake.notify()
         return lambda: self._cancel(entry[1])
 
@@ -44,8 +47,11 @@ class Watchdog:
         while True:
             with self._wake:
                 while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._wake.wait(None if not self._heap else
-                                    self._heap[0][0] - time.monotonic())
+                    now = time.monotonic()
+                    self._wake_at = min(self._heap[0][0] if self._heap else now + LOOK_S,
+                                        now + LOOK_S)
+                    self._wake.wait(self._wake_at - now)
+                self._wake_at = 0.0
                 fn = heapq.heappop(self._heap)[2]
             try:
                 fn()
