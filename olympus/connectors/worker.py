@@ -8,6 +8,7 @@ meta dict, then the body (an Arrow IPC stream for a result)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import select
@@ -332,12 +333,20 @@ def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, A
         got = connector.fetch(request["sql"], limit=request["limit"],
                               timeout_s=request["timeout_s"], params=request.get("params"))
         sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, got.table.schema) as writer:
+        with pa.ipc.new_stream(sink, got.table.schema, options=_ipc_options()) as writer:
             writer.write_table(got.table)
     except BaseException as exc:  # MemoryError included: reported, and the child lives on
         return _error_meta(exc, memory_bytes), b""
     return {"ok": True, "truncated": got.truncated, "db_types": got.db_types,
             "truncated_by": got.truncated_by}, sink.getvalue()
+
+
+@functools.cache
+def _ipc_options():
+    """Explicit options: pyarrow otherwise reads two environment variables on every write."""
+    import pyarrow as pa
+
+    return pa.ipc.IpcWriteOptions()
 
 
 def _recv(inp) -> tuple[dict, Any]:
