@@ -3,7 +3,7 @@ line here. Types, aliases, dialects and policies are read from the classes thems
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 from typing import Any, Iterator, Mapping
 
@@ -50,6 +50,7 @@ def supported_types() -> list[str]:
     return [cls.type for cls in all_classes()]
 
 
+@lru_cache(maxsize=64)  # every query asks for its record's class; the registry is fixed
 def _by_name(key: str) -> type[Connector] | None:
     """The first class whose type or alias is `key` (lower case)."""
     return next((c for c in _each_class()
