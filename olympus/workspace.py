@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
-import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from olympus.catalog import CacheKey, CatalogCache
 from olympus.config import Settings
 from olympus.connectors import Connector, TestResult, connector_class
-from olympus.errors import OlympusError, QueryCancelled, UnsafeSQL, map_error
 from olympus.memo import Memo
 from olympus.notebooks.facade import Notebooks
 from olympus.ops.facade import Operations
@@ -20,15 +16,17 @@ from olympus.semantic.facade import Semantic
 from olympus.store import ConnectionRecord, NameTaken, NotFound, Store
 from olympus.teams import LOCAL_USER, Principal
 from olympus.workspace_access import Access
-from olympus.workspace_audit import Audit, audited, edit_detail, error_text, status_of
+from olympus.workspace_audit import Audit, audited, edit_detail
 from olympus.workspace_demo import Demo
+from olympus.workspace_policy import Policy
+# ALL_ROWS, closed_under_us and _version: still importable from here, as callers do
+from olympus.workspace_sql import ALL_ROWS, Queries, _version, closed_under_us  # noqa: F401
 
 if TYPE_CHECKING:
-    from olympus.runner import QueryHandle, QueryResult, RateLimiter
+    from olympus.runner import RateLimiter
 
 log = logging.getLogger(__name__)
 
-ALL_ROWS = -1  # run_sql(limit=ALL_ROWS): no row limit (whole-result downloads); the byte cap stays
 
 # (owner, connection_id, version, build) -> Connector. The UI passes a st.cache_resource-backed
 # one; it may also offer `invalidate(owner, connection_id)` to drop a pool on edit/delete.
@@ -62,17 +60,7 @@ class Shared:
         self._store.save_schema(key.owner, key.connection_id, snapshot)
 
 
-_CLOSED = re.compile(r"connection (is |was |has been )?(already )?closed|closed connection"
-                     r"|connection (was )?invalidated|cannot operate on a closed", re.IGNORECASE)
-
-
-def closed_under_us(exc: BaseException) -> bool:
-    """The driver's connection was closed while in use (its pool released elsewhere)."""
-    text = f"{getattr(exc, 'detail', None) or ''} {exc}"
-    return bool(_CLOSED.search(text))
-
-
-class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
+class Workspace(Queries, Policy, Access, Audit, Demo, Notebooks, Semantic, Operations):
     """Connections, schema, SQL and the demo for one owner; never crosses to another owner."""
 
     def __init__(self, store: Store, owner: str | None = None, *,
@@ -197,60 +185,6 @@ class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
                 record = self.get(record.id)
         return record
 
-    # ---- read-only role requirement ------------------------------------------------------------
-    def _requires_read_only(self, given: bool | None) -> bool:
-        """Default: on when sign-in is on (a shared app), off for a local single user."""
-        return self.settings.auth != "none" if given is None else bool(given)
-
-    def _refuse_risky(self, name: str, cls: type[Connector], risky) -> None:
-        if risky:
-            from olympus.read_only import RiskyCredentials
-
-            raise RiskyCredentials(name, risky, cls.read_only_role_recipe)
-
-    def _check_update(self, name: str, params: Mapping[str, Any] | None,
-                      required: bool | None) -> TestResult | None:
-        """Refuse an edit that leaves a read-only-role connection on risky credentials; new
-        credentials are tested first (that test is returned, to be recorded)."""
-        record = self.get(name)
-        if not (record.require_read_only_role if required is None else required):
-            return None
-        cls = connector_class(record.type)
-        if params:
-            result = self.test_params(record.type, params, existing=record.id)
-            risky = result.risky if result.ok else None
-        else:
-            result, risky = None, record.risky
-        self._refuse_risky(record.name, cls, risky)
-        return result
-
-    def _require_clean(self, record: ConnectionRecord) -> None:
-        """run_sql on a read-only-role connection: the last test (taken now if there is none)
-        must not have found write or server privileges."""
-        if not record.require_read_only_role:
-            return
-        risky = record.risky if record.last_test is not None else \
-            self.test_connection(record.id).risky
-        self._refuse_risky(record.name, connector_class(record.type), risky)
-
-    @audited("connection_edit", lambda a: f"{a['name']}: allowed functions")
-    def allow_functions(self, name: str, functions: Iterable[str]) -> ConnectionRecord:
-        """Let the guard pass these functions on one connection (names only; a deny-listed
-        function stays refused); the connection's pools are rebuilt with the new list."""
-        self.principal.require("manage")  # managed ones too: this is the guard's, not the file's
-        names = [str(f).strip().lower() for f in functions if str(f).strip()]
-        bad = [n for n in names if not _FUNCTION_NAME.fullmatch(n)]
-        if bad:
-            from olympus.errors import ConfigError
-
-            raise ConfigError(f"Not a function name: {', '.join(map(repr, bad))}.",
-                              suggestion="Give bare names such as my_udf or schema.my_udf.",
-                              fields=("allowed_functions",))
-        record = self.store.set_allowed_functions(self.owner, name, [n.split(".")[-1]
-                                                                      for n in names])
-        self._drop(record.id)
-        return record
-
     @audited("connection_delete")
     def remove_connection(self, name: str) -> ConnectionRecord:
         self.editable(name)
@@ -316,116 +250,6 @@ class Workspace(Access, Audit, Demo, Notebooks, Semantic, Operations):
             snapshot.get("introspected_at") if isinstance(snapshot, Mapping) else None)
         return self.shared.indexes.get((self.owner, record.id, str(stamp)), build)
 
-    # ---- SQL ----------------------------------------------------------------------------------
-    def run_sql(self, name: str, sql: str, *, limit: int | None = None,
-                question: str | None = None, handle: "QueryHandle | None" = None,
-                source: str | None = None,
-                params: Mapping[str, Any] | None = None,
-                refresh: bool = False) -> "QueryResult":
-        """Guarded, read-only, rate-limited; every attempt (refusals too) lands in the query log
-        and the audit log. `handle.cancel()` from another thread stops it on the server.
-        `source` (sql | ask | notebook | schedule | mcp | cli) is recorded in the query log.
-        `params`: values for `{{name}}` markers, bound by the driver (never pasted in the SQL).
-        A result cached within the connection's lifetime is served (cached_at set) unless
-        `refresh`; a fresh success is cached (olympus.notebooks.cache)."""
-        facts = {"user": self.principal.user, "source": source or ("ask" if question else "sql")}
-        started = time.perf_counter()
-        try:
-            self.principal.require("query")
-        except Exception as exc:
-            self.audit("query", status=status_of(exc), sql=sql, question=question,
-                       detail=error_text(exc))
-            raise
-        record = self.get(name)
-        connector = self.connector(record)  # the record already read: one store read a query
-        slot = cached = None  # the result cache, looked up after the visibility check above
-        try:
-            try:
-                self._require_clean(record)
-                slot = self._cache_slot(connector, record, sql, params=params,
-                                        limit=limit or self.settings.row_limit)
-                cached = None if refresh else self._cache_get(slot, record)
-                result = cached if cached is not None else self._run(
-                    connector, record, sql, limit=limit, handle=handle, params=params)
-            except Exception as exc:
-                if not closed_under_us(exc) or (handle is not None and handle.cancelled):
-                    raise
-                # a pool released by an edit elsewhere closed mid-query: once more, on a fresh one
-                log.info("Connection %r was closed during a query; retrying once", record.name)
-                connector = self.connector(record.id)
-                result = self._run(connector, record, sql, limit=limit, limited=False,
-                                   handle=handle, params=params)
-        except Exception as exc:
-            error = exc if isinstance(exc, OlympusError) else map_error(
-                exc, sql=sql, secrets=connector.secrets)
-            self._add_hint(error, record)
-            status = "refused" if isinstance(error, UnsafeSQL) else \
-                "cancelled" if isinstance(error, QueryCancelled) else "error"
-            self.store.log_query(self.owner, record.id, question=question, sql=sql,
-                                 status=status, error=f"{error.title}: {error.message}",
-                                 extra=facts,
-                                 audit=self.audit_row(
-                                     "query", status=status_of(error), connection=record,
-                                     sql=sql, question=question, detail=error_text(error),
-                                     elapsed_ms=(time.perf_counter() - started) * 1000))
-            if error is exc:
-                raise
-            raise error from None
-        reads = (cached.reads if cached is not None else ()) or \
-            self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
-        object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
-        if cached is None:
-            self._cache_put(slot, result, record)  # with its lineage: a hit needn't parse
-        size = result.nbytes
-        self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
-                             status="ok", row_count=result.row_count,
-                             elapsed_ms=round(result.elapsed_ms, 1), touch_used=True,
-                             extra={**facts, "bytes": size,
-                                    "cached": True if cached is not None else None,
-                                    "scanned_bytes": None if cached is not None
-                                    else result.scanned_bytes,
-                                    "reads_json": json.dumps(list(reads)) if reads else None},
-                             audit=self.audit_row(
-                                 "query", status="ok", connection=record, sql=result.sql,
-                                 question=question, rows=result.row_count,
-                                 bytes=size, elapsed_ms=result.elapsed_ms))
-        return result
-
-    def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
-             limit: int | None, limited: bool = True, handle: "QueryHandle | None" = None,
-             params: Mapping[str, Any] | None = None) -> "QueryResult":
-        from olympus.runner import run_query
-
-        return run_query(connector, sql,
-                         limit=None if limit == ALL_ROWS else limit or self.settings.row_limit,
-                         timeout_s=self.settings.statement_timeout_s,
-                         limiter=(self.limiter or self.shared.limits.bound(self.principal.user))
-                         if limited else None, key=record.id, handle=handle, params=params)
-
-    def _add_hint(self, error: OlympusError, record: ConnectionRecord) -> None:
-        """An unknown table or column: suggest close names from the cached catalog."""
-        from olympus.errors import SQLSyntaxError
-        from olympus.hints import did_you_mean
-
-        if not isinstance(error, SQLSyntaxError):
-            return
-        cached = self.catalog.peek(CacheKey(self.owner, record.id, _version(record)))
-        hint = did_you_mean(f"{error.message} {error.detail or ''}", cached)
-        if hint:
-            error.suggestion = f"{hint} {error.suggestion or ''}".strip()
-
-    def log_event(self, name: str, *, question: str | None, status: str,
-                  error: str | None = None, sql: str = "", source: str = "ask") -> None:
-        """A query-log line for work that never reached the runner (the agent gave up, the
-        engine died estimating it)."""
-        record = self.get(name)
-        self.store.log_query(self.owner, record.id, question=question, sql=sql, status=status,
-                             error=error, extra={"user": self.principal.user, "source": source})
-
-    def query_log(self, *, limit: int = 50, name: str | None = None) -> list:
-        connection_id = self.get(name).id if name else None
-        return self.store.query_log(self.owner, limit=limit, connection_id=connection_id)
-
     # ---- internals ----------------------------------------------------------------------------
     def _find(self, name: str) -> ConnectionRecord | None:
         return next((r for r in self.connections() if r.name == name), None)
@@ -452,11 +276,3 @@ def _forget_dependents(store: Store, connection_id: str) -> None:
 
     layer.forget(store.engine, connection_id)
     ops_store.forget(store, connection_id)
-
-
-_FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)*")
-
-
-def _version(record: ConnectionRecord) -> str:
-    """Changes whenever the record's settings change (any edit), read without decrypting."""
-    return record.updated_at.isoformat()
