@@ -1,16 +1,20 @@
 """The SQL editor: highlighting, autocomplete from the cached catalog, Ctrl/Cmd+Enter, Format.
 
-Built on the `streamlit-code-editor` component (react-ace, bundled in its wheel: nothing is
-fetched at run time). Its own "streamlit" themes @import a web font, so an Ace theme is named
-explicitly instead. Only plain data (names, keywords) crosses into the component.
+Ace (vendored from ace-builds under editor_assets/ace: nothing is fetched from elsewhere) drawn
+in the page by Streamlit's custom components v2: no iframe, and Ace's ~0.5 MB load once per
+browser tab instead of a React app per editor mount. Only plain data (names, keywords, the SQL)
+crosses into the component; its JS draws it as text.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st
@@ -20,14 +24,10 @@ _WORD = re.compile(r"^[A-Z][A-Z_]*( [A-Z_]+)*$")
 _WHERE = re.compile(r"Line (\d+), Col: (\d+)")
 _CACHE: OrderedDict[tuple, tuple[dict, ...]] = OrderedDict()
 _LOCK = threading.Lock()
-THEMES = {"light": "cloud_editor", "dark": "cloud_editor_dark"}
-BUTTONS = [  # react-ace command buttons drawn inside the editor frame
-    {"name": "Run", "feather": "Play", "primary": True, "hasText": True, "alwaysOn": True,
-     "showWithIcon": True, "commands": ["submit"], "style": {"bottom": "0.44rem", "right": "0.4rem"}},
-    {"name": "Format", "feather": "AlignLeft", "hasText": True, "alwaysOn": True,
-     "showWithIcon": True, "commands": [["response", "format"]],
-     "style": {"bottom": "0.44rem", "right": "5.6rem"}},
-]
+COMPONENT = "olympus.sql_editor"  # "<package>.<component>", as Streamlit's manifests name them
+ASSETS = Path(__file__).with_name("editor_assets")
+EVENTS = ("submit", "format", "change")
+_MOUNTS: "weakref.WeakKeyDictionary[Any, Callable[..., Any]]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -106,48 +106,63 @@ def format_sql(sql: str, dialect: str) -> tuple[str, str | None]:
 def sql_editor(code: str, *, key: str, items: tuple[dict, ...], height: tuple[int, int] = (8, 22),
                placeholder: str = "",
                on_event: Callable[[EditorEvent], None] | None = None) -> EditorEvent | None:
-    """Draw the editor; return a new event once (the component repeats its last value on every
-    rerun, so each event id is handled a single time). With `on_event`, events go to that
-    callback instead, before the rerun (it may choose what reruns: st.rerun(key))."""
-    theme = THEMES.get(getattr(st.context.theme, "type", None) or "light", THEMES["light"])
-    value = _component(
-        code=code, lang="sql", key=key, height=list(height), buttons=BUTTONS,
-        completions=list(items), replace_completer=True, ghost_text=placeholder,
-        response_mode="debounce",  # edits come back after a pause: stale notices can clear
-        props={"theme": theme, "debounceChangePeriod": 500, "enableBasicAutocompletion": True,
-               "enableLiveAutocompletion": True, "enableSnippets": False,
-               "style": {"borderRadius": "0.5rem"}},
-        options={"wrap": True, "showLineNumbers": True, "fontFamily": "monospace"},
-        component_props={"css": ".ace_editor {border: 1px solid rgba(128,128,128,.35);}"},
-        on_change=None if on_event is None else lambda: _dispatch(key, on_event))
-    return None if on_event is not None else _event(key, value)
+    """Draw the editor; return a new event once (each event id is handled a single time). With
+    `on_event`, events go to that callback instead, before the rerun (it may choose what reruns:
+    st.rerun(key))."""
+    dark = (getattr(st.context.theme, "type", None) or "light") == "dark"
+    data = {"code": code, "words": [_word(i) for i in items], "minLines": height[0],
+            "maxLines": height[1], "placeholder": placeholder, "dark": dark}
+    callbacks = {f"on_{kind}_change": (lambda: None) if on_event is None else
+                 functools.partial(_dispatch, key, kind, on_event) for kind in EVENTS}
+    result = _mount()(key=key, data=data, height="content", **callbacks)
+    if on_event is not None:
+        return None
+    for kind in EVENTS:  # Run beats Format beats a mere edit, if several came at once
+        event = _event(key, kind, result.get(kind))
+        if event is not None:
+            return event
+    return None
 
 
-def _component(**args: Any) -> Any:
-    """streamlit-code-editor's own component call (its code_editor() wrapper with the same
-    defaults, plus on_change, which the wrapper doesn't pass through)."""
-    import code_editor
-
-    defaults = {"theme": "default", "shortcuts": "vscode", "focus": False, "allow_reset": False,
-                "snippets": ["", ""], "keybindings": {}, "menu": {}, "info": {},
-                "editor_props": {}}
-    empty = {"id": "", "type": "", "lang": "", "text": "", "selected": "", "cursor": ""}
-    return code_editor._component_func(**defaults, **args, default=empty)
+def _word(item: dict) -> list:
+    """One completion as [value, meta, score(, caption)]: compact, it is sent with every rerun."""
+    row = [str(item["value"]), str(item.get("meta", "")), int(item.get("score", 0))]
+    caption = str(item.get("caption", row[0]))
+    return row if caption == row[0] else [*row, caption]
 
 
-def _dispatch(key: str, on_event: Callable[[EditorEvent], None]) -> None:
-    event = _event(key, st.session_state.get(key))
+def _mount() -> Callable[..., Any]:
+    """The component's mount command on this runtime: its asset folder declared as an installed
+    component's pyproject.toml would (Olympus runs from a checkout), so Streamlit serves editor.js
+    and Ace as files the browser caches, never inline in every rerun's message."""
+    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
+    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+
+    manager = get_bidi_component_manager()
+    with _LOCK:
+        mount = _MOUNTS.get(manager)
+        if mount is None:
+            package, name = COMPONENT.split(".")
+            manifest = ComponentManifest(name=package, version="1", components=[
+                ComponentConfig(name=name, asset_dir=ASSETS.name)])
+            manager.register_from_manifest(manifest, ASSETS.parent)
+            mount = st.components.v2.component(COMPONENT, js="editor.js", isolate_styles=False)
+            _MOUNTS[manager] = mount
+    return mount
+
+
+def _dispatch(key: str, kind: str, on_event: Callable[[EditorEvent], None]) -> None:
+    """Trigger callback: Streamlit calls one per event, in the order the person made them."""
+    event = _event(key, kind, (st.session_state.get(key) or {}).get(kind))
     if event is not None:
         on_event(event)
 
 
-def _event(key: str, value: Any) -> EditorEvent | None:
+def _event(key: str, kind: str, value: Any) -> EditorEvent | None:
     if not isinstance(value, dict) or not value.get("id"):
         return None
     seen = f"{key}:seen"
     if st.session_state.get(seen) == value["id"]:
         return None
     st.session_state[seen] = value["id"]
-    if value.get("type") not in ("submit", "format", "change"):
-        return None
-    return EditorEvent(kind=value["type"], text=str(value.get("text") or ""))
+    return EditorEvent(kind=kind, text=str(value.get("text") or ""))

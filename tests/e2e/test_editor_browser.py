@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HEAVY = "SELECT count(*) AS n FROM loans a, loans b, loans c"
 # pg_sleep stays deny-listed even with allowed_functions, so a long read with no function at all:
 PG_HEAVY = "SELECT count(*) AS n FROM pg_attribute a, pg_attribute b, pg_attribute c"
-EDITOR = 'iframe[title*="code_editor"]'
+EDITOR = ".olympus-sql"  # the editor's root, drawn in the page itself (no iframe)
 
 
 def facts(where, text: str):
@@ -36,14 +36,13 @@ def open_ask(page, server) -> None:
 
 
 def editor(page):
-    frame = page.frame_locator(EDITOR).first
-    expect(frame.locator("#REACT_ACE_EDITOR")).to_be_visible()
-    return frame
+    box = page.locator(EDITOR).first
+    expect(box.locator(".ace_editor .ace_content")).to_be_visible()
+    return box
 
 
 def type_in_editor(page, sql: str) -> None:
-    frame = editor(page)
-    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    editor(page).locator(".ace_content").click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.type(sql, delay=15)
@@ -52,36 +51,58 @@ def type_in_editor(page, sql: str) -> None:
 
 def test_autocomplete_ctrl_enter_and_format(page, streamlit_server):
     open_ask(page, streamlit_server)
-    frame = editor(page)
-    expect(frame.locator(".ace_autocomplete")).to_have_count(0)
-    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    expect(page.locator("iframe[title*=code_editor]")).to_have_count(0)  # no component iframe
+    box = editor(page)
+    expect(page.locator(".ace_autocomplete")).to_have_count(0)
+    box.locator(".ace_content").click()
     page.keyboard.type("SELECT loan_", delay=15)
-    popup = frame.locator(".ace_autocomplete")
+    popup = page.locator(".ace_autocomplete")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("loan_id")  # a real column of the demo's loans
     expect(popup).to_contain_text("column")
     page.keyboard.press("Escape")
     page.keyboard.type("id, status FROM loans WHERE loan_id <= 3 ORDER BY 1", delay=5)
+    expect(box.locator(".ace_keyword", has_text="SELECT")).to_be_visible()  # highlighted
     page.keyboard.press("Control+Enter")
     main = page.locator('[data-testid="stMain"], #stMain').first
     expect(facts(main, "3 rows · 2 columns")).to_be_visible()
     wait_idle(page)
+    # the rerun that drew the result kept what was typed
+    expect(editor(page).locator(".ace_content")).to_contain_text("loan_id <= 3 ORDER BY 1")
 
     type_in_editor(page, "select loan_id,status from loans where loan_id<5")
-    editor(page).get_by_text("Format", exact=True).click()
-    lines = page.frame_locator(EDITOR).first.locator("#REACT_ACE_EDITOR .ace_line")
+    editor(page).get_by_role("button", name="Format", exact=True).click()
+    lines = page.locator(EDITOR).first.locator(".ace_line")
     expect(lines.first).to_have_text("SELECT")
-    expect(page.frame_locator(EDITOR).first.locator("#REACT_ACE_EDITOR .ace_content")).to_contain_text("FROM loans")
+    expect(page.locator(EDITOR).first.locator(".ace_content")).to_contain_text("FROM loans")
     assert lines.count() >= 5
 
     type_in_editor(page, "SELECT * FROM loans WHERE")  # unparseable: text stays, reason shows
-    editor(page).get_by_text("Format", exact=True).click()
+    editor(page).get_by_role("button", name="Format", exact=True).click()
     expect(page.get_by_text(re.compile("Couldn't format"))).to_be_visible()
-    expect(editor(page).locator("#REACT_ACE_EDITOR .ace_content")).to_contain_text("FROM loans WHERE")
-    editor(page).locator("#REACT_ACE_EDITOR .ace_content").click()
+    expect(editor(page).locator(".ace_content")).to_contain_text("FROM loans WHERE")
+    editor(page).locator(".ace_content").click()
     page.keyboard.press("End")
     page.keyboard.type(" loan_id = 1", delay=20)  # the input changed: the stale message goes
     expect(page.get_by_text(re.compile("Couldn't format"))).to_have_count(0)
+    expect(editor(page).locator(".ace_content")).to_contain_text("WHERE loan_id = 1")
+
+
+def test_ace_loads_once_per_tab_across_page_switches(page, streamlit_server):
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/bidi-components/" in r.url else None)
+    open_ask(page, streamlit_server)
+    type_in_editor(page, "SELECT 1 AS kept")
+    page.wait_for_timeout(800)  # a pause: the editor sends the edit (500 ms debounce)
+    wait_idle(page)
+    sidebar = page.locator('[data-testid="stSidebarNav"]')
+    for name in ("Schema", "Ask", "Notebooks", "Ask"):  # in-app switches: no page load
+        sidebar.get_by_role("link", name=name).click()
+        page.locator("h1", has_text=name).wait_for()
+        wait_idle(page, 60_000)
+    expect(editor(page).locator(".ace_content")).to_contain_text("SELECT 1 AS kept")  # kept
+    ace = [u for u in fetched if u.endswith("/ace/ace.js")]
+    assert len(ace) == 1 and sum(u.endswith("/editor.js") for u in fetched) == 1, fetched
 
 
 def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_server):

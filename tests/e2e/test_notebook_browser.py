@@ -19,7 +19,7 @@ from tests.e2e.test_chart_browser import coloured_pixels
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NAME = "Browser build"
-EDITOR = 'iframe[title*="code_editor"]'
+EDITOR = ".olympus-sql"  # the SQL editor's root, drawn in the page (no iframe)
 MONTHLY = ("SELECT date_trunc('month', origination_date) AS month, count(*) AS loans "
            "FROM loans GROUP BY 1 ORDER BY 1")
 CHAINED = "SELECT month, loans FROM {{query_1}} WHERE loans >= {{min_loans}} ORDER BY month"
@@ -36,9 +36,9 @@ def main(page):
 
 def type_sql(page, sql: str) -> None:
     """Into the open cell's editor, then Ctrl+Enter (saves and runs it)."""
-    frame = page.frame_locator(EDITOR).first
-    expect(frame.locator("#REACT_ACE_EDITOR")).to_be_visible()
-    frame.locator("#REACT_ACE_EDITOR .ace_content").click()
+    content = page.locator(EDITOR).first.locator(".ace_editor .ace_content")
+    expect(content).to_be_visible()
+    content.click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(sql)  # as pasted: no auto-closed brackets or completion popups
     page.wait_for_timeout(800)  # the editor's debounce sends the change
@@ -126,7 +126,7 @@ def test_build_reload_restore_and_present(page, streamlit_server, artifacts_dir)
     expect(page.locator("h1", has_text=NAME)).to_be_visible()
     wait_idle(page, 60_000)
     assert chart_pixels(page, artifacts_dir, "present") > 2_000
-    expect(page.locator(EDITOR)).to_have_count(0)
+    expect(page.locator(f"{EDITOR}, .stBidiComponent")).to_have_count(0)  # nor a loading one
     controls = ", ".join(f'[data-testid="{t}"]' for t in (
         "stButton", "stDownloadButton", "stPopover", "stTextInput", "stTextArea",
         "stNumberInput", "stDateInput", "stSelectbox", "stForm"))

@@ -66,7 +66,7 @@ def test_a_member_opens_the_permalink_and_a_non_member_is_refused(through_proxy,
     wait_idle(bob, 60_000)
     expect(main(bob)).to_contain_text("monthly_loans")
     expect(main(bob)).not_to_contain_text("by_category")  # only the linked cell
-    expect(bob.locator('iframe[title*="code_editor"]')).to_have_count(0)
+    expect(bob.locator(".olympus-sql, .stBidiComponent")).to_have_count(0)  # no SQL editor
     assert chart_pixels(bob, artifacts_dir, "permalink-member") > 2_000
 
     eve = through_proxy("eve@example.com")  # signed in, but of another space

@@ -71,3 +71,18 @@ def fill_pg_form(at: AppTest, db, *, name: str, password: str | None = None) -> 
     at.text_input(key=f"{key}:username").input(db.username)
     at.text_input(key=f"{key}:password").input(db.password if password is None else password)
     at.selectbox(key=f"{key}:sslmode").set_value("disable")
+
+
+def editor_event(at: AppTest, key: str, *events: tuple[str, str, str]) -> AppTest:
+    """Rerun as after the SQL editor's setTriggerValue(kind, {id, text}) calls in the browser,
+    events as (kind, id, text), kind "change", "submit" or "format" (ui/editor_assets/editor.js)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    ids = [n.proto.id for n in at.get("bidi_component") if n.proto.id.endswith(f"-{key}")]
+    assert len(ids) == 1, f"no SQL editor {key!r} on the page"
+    payloads = [{"event": kind, "value": {"id": eid, "text": text}} for kind, eid, text in events]
+    states = at._tree.get_widget_states()  # what the browser sends besides: the other widgets
+    states.widgets.append(WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{ids[0]}__events",
+                                      json_trigger_value=json.dumps(payloads)))
+    at._run(states)
+    return at

@@ -20,11 +20,12 @@ def workspace() -> Workspace:
 
 
 def editor_args(at) -> dict:
-    """The arguments the page sent to the editor component (what the browser would draw)."""
+    """The data the page sent to the editor component (what the browser would draw)."""
     found = []
 
     def walk(node) -> None:
-        if getattr(node, "type", None) == "component_instance":
+        if getattr(node, "type", None) == "bidi_component" \
+                and node.proto.component_name == editor.COMPONENT:
             found.append(node)
         children = getattr(node, "children", None)
         for child in (children.values() if isinstance(children, dict) else ()):
@@ -32,7 +33,7 @@ def editor_args(at) -> dict:
 
     walk(at._tree)
     assert len(found) == 1, f"{len(found)} editors on the page"
-    return json.loads(found[0].proto.json_args)
+    return json.loads(found[0].proto.json)
 
 
 def test_format_is_pretty_in_the_dialect_and_keeps_the_text_when_it_cannot():
@@ -50,8 +51,8 @@ def test_completions_hold_the_demos_tables_columns_and_the_dialects_keywords(app
     app("app.py")  # the first start builds the demo
     at = app("pages/3_Ask.py")
     no_traceback(at)
-    items = editor_args(at)["completions"]
-    by_value = {i["value"]: i["meta"] for i in items}
+    rows = editor_args(at)["words"]  # [value, meta, score(, caption)]
+    by_value = {row[0]: row[1] for row in rows}
     assert by_value["loan_id"].startswith("column")  # a real column of the demo
     assert by_value["loans"] == "table" and by_value["main.loans"] == "table"
     assert by_value["QUALIFY"] == "keyword"  # DuckDB's tokenizer has it; the editor too

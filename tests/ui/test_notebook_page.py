@@ -13,7 +13,7 @@ from olympus.notebooks.demo import DEMO_NOTEBOOK
 from olympus.store import Store
 from olympus.workspace import Workspace
 from tests.services import ROOT
-from tests.ui.helpers import button, charts, no_traceback, shown
+from tests.ui.helpers import button, charts, editor_event, no_traceback, shown
 
 PAGE = "pages/10_Notebooks.py"
 
@@ -37,8 +37,7 @@ def open_demo(app) -> AppTest:
 def type_sql(at: AppTest, cell_id: str, sql: str, *, nonce: int = 0, kind: str = "change",
              event: str = "e1") -> AppTest:
     """What the SQL editor component sends after the person types (or presses Ctrl+Enter)."""
-    at.session_state[f"nbe:sql:{cell_id}:{nonce}"] = {"id": event, "type": kind, "text": sql}
-    return at.run()
+    return editor_event(at, f"nbe:sql:{cell_id}:{nonce}", (kind, event, sql))
 
 
 def badges(at: AppTest) -> list[str]:
@@ -145,7 +144,7 @@ def test_present_view_and_a_new_session_show_the_kept_results_without_editors(ap
     shown_live = page({"notebook": DEMO_NOTEBOOK, "present": "1"})  # a new session
     no_traceback(shown_live)
     assert not shown_live.button and not shown_live.text_input and not shown_live.text_area
-    assert not shown_live.date_input and not shown_live.get("component_instance")
+    assert not shown_live.date_input and not shown_live.get("bidi_component")  # no editor
     assert not [c for c in shown_live.code]  # no SQL either
     assert len(charts(shown_live)) == 2 and len(shown_live.metric) == 1  # from the cache
     assert "Credit quality by product" in shown(shown_live)

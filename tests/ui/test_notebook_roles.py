@@ -39,7 +39,7 @@ def test_a_viewer_reads_the_notebook_but_cannot_edit_or_run_it(oidc):  # noqa: F
     labels = {b.label for b in vic.button}
     assert not labels & {"Run all", "Run", "Edit", "Delete", "Save version", "SQL cell",
                          "Open as a new cell", "Restore v1", "Save as verified"}, labels
-    assert not vic.get("component_instance") and not vic.text_area
+    assert not vic.get("bidi_component") and not vic.text_area  # no SQL editor
     assert "can read this notebook but not run or edit it" in shown(vic)
     assert "Origination period" in shown(vic) or vic.date_input  # the inputs still show
     viewer = as_member("vic@example.com", "viewer")
