@@ -105,6 +105,14 @@ def test_ace_loads_once_per_tab_across_page_switches(page, streamlit_server):
     assert len(ace) == 1 and sum(u.endswith("/editor.js") for u in fetched) == 1, fetched
 
 
+def test_the_editor_follows_the_light_and_dark_theme(page, streamlit_server):
+    open_ask(page, streamlit_server)  # Chromium's default scheme: light
+    expect(editor(page).locator(".ace_editor")).to_have_class(re.compile(r"\bace-cloud_editor\b"))
+    page.emulate_media(color_scheme="dark")  # the app has no fixed base: it follows the browser
+    expect(editor(page).locator(".ace_editor")).to_have_class(
+        re.compile(r"\bace-cloud_editor_dark\b"))
+
+
 def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_server):
     open_ask(page, streamlit_server)
     box = page.get_by_test_id("stChatInputTextArea")

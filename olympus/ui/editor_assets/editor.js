@@ -14,10 +14,10 @@ const LINE_PX = 19;
 const EDITORS = new WeakMap(); // parentElement -> this mount's editor and state
 const CSS = `
 .olympus-sql { display: flex; flex-direction: column; gap: 0.4rem; }
-.olympus-sql-ace { width: 100%; border: 1px solid var(--st-border-color, rgba(128,128,128,.35));
-  border-radius: var(--st-base-radius, 0.5rem); font-size: 14px;
-  font-family: var(--st-code-font, monospace); }
-.olympus-sql-ace.ace_focus { border-color: var(--st-primary-color, #4F46E5); }
+.olympus-sql-box { border: 1px solid var(--st-border-color, rgba(128,128,128,.35));
+  border-radius: var(--st-base-radius, 0.5rem); overflow: hidden; }
+.olympus-sql-box:focus-within { border-color: var(--st-primary-color, #4F46E5); }
+.olympus-sql-ace { width: 100%; font-size: 14px; }
 .olympus-sql-bar { display: flex; justify-content: flex-end; gap: 0.5rem; }
 .olympus-sql-bar button { font: inherit; font-family: var(--st-font, sans-serif);
   font-size: 0.875rem; line-height: 1.6; padding: 0.25rem 0.75rem; cursor: pointer;
@@ -103,11 +103,14 @@ function send(state, kind) {
 function create(ace, parent) {
   const root = document.createElement("div");
   root.className = "olympus-sql";
+  const box = document.createElement("div"); // the border: Ace's own box stays borderless, so
+  box.className = "olympus-sql-box"; // the height it sets is the height it measures (no redraw)
   const host = document.createElement("div");
   host.className = "olympus-sql-ace";
+  box.append(host);
   const bar = document.createElement("div");
   bar.className = "olympus-sql-bar";
-  root.append(host, bar);
+  root.append(box, bar);
   parent.appendChild(root);
   const editor = ace.edit(host, {
     mode: "ace/mode/sql", wrap: true, showPrintMargin: false, useWorker: false,
@@ -181,17 +184,27 @@ function tokenizeNow(session) {
   }
 }
 
+function drawNow(editor) {
+  // Drawn in this task at its final size, with what Ace had queued for the next frame: the
+  // page's last change comes a frame or two sooner (what a page switch waits for).
+  editor.resize(true);
+  const loop = editor.renderer.$loop;
+  if (loop && typeof loop._flush === "function") loop._flush();
+}
+
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   const ready = (ace) => {
     let state = EDITORS.get(parentElement);
-    if (!state) {
+    const fresh = !state;
+    if (fresh) {
       if (!parentElement.isConnected) return; // unmounted while Ace was loading
       state = create(ace, parentElement);
       EDITORS.set(parentElement, state);
     }
     state.api = { setTriggerValue };
     update(state, data || {}, parentElement);
+    if (fresh) drawNow(state.editor);
   };
   if (EDITORS.has(parentElement) && window.ace) ready(window.ace);
   else loadAce().then(ready);
