@@ -27,6 +27,7 @@ _LOCK = threading.Lock()
 COMPONENT = "olympus.sql_editor"  # "<package>.<component>", as Streamlit's manifests name them
 ASSETS = Path(__file__).with_name("editor_assets")
 EVENTS = ("submit", "format", "change")
+_WORDS: OrderedDict[int, tuple[tuple, list]] = OrderedDict()
 _MOUNTS: "weakref.WeakKeyDictionary[Any, Callable[..., Any]]" = weakref.WeakKeyDictionary()
 
 
@@ -110,7 +111,7 @@ def sql_editor(code: str, *, key: str, items: tuple[dict, ...], height: tuple[in
     `on_event`, events go to that callback instead, before the rerun (it may choose what reruns:
     st.rerun(key))."""
     dark = (getattr(st.context.theme, "type", None) or "light") == "dark"
-    data = {"code": code, "words": [_word(i) for i in items], "minLines": height[0],
+    data = {"code": code, "words": _words(items), "minLines": height[0],
             "maxLines": height[1], "placeholder": placeholder, "dark": dark}
     callbacks = {f"on_{kind}_change": (lambda: None) if on_event is None else
                  functools.partial(_dispatch, key, kind, on_event) for kind in EVENTS}
@@ -122,6 +123,21 @@ def sql_editor(code: str, *, key: str, items: tuple[dict, ...], height: tuple[in
         if event is not None:
             return event
     return None
+
+
+def _words(items: tuple[dict, ...]) -> list[list]:
+    """The completions as compact rows, once per items tuple (completions() returns the same
+    cached tuple for a catalog: a notebook's editors share one conversion)."""
+    with _LOCK:
+        hit = _WORDS.get(id(items))
+        if hit is not None and hit[0] is items:
+            return hit[1]
+    rows = [_word(i) for i in items]
+    with _LOCK:
+        _WORDS[id(items)] = (items, rows)  # the tuple is kept alive, so its id stays its own
+        while len(_WORDS) > 32:
+            _WORDS.popitem(last=False)
+    return rows
 
 
 def _word(item: dict) -> list:
