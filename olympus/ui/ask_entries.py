@@ -8,7 +8,7 @@ import streamlit as st
 
 from olympus.ui import results, running, state, verified, widgets
 from olympus.ui.running import Job
-from olympus.ui.safe_text import badge_text, md_code, md_text, safe_answer_markdown
+from olympus.ui.safe_text import md_code, md_text, safe_answer_markdown
 from olympus.ui.state import Entry
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
@@ -19,21 +19,25 @@ TICK_S = 0.2  # how often the clock of a running query moves (and a Cancel click
 def scroll_to(key: str, *, inner: str | None = None) -> None:
     """Bring a keyed block's top into view (below Streamlit's header); when `inner` would still
     sit in the lower part of the window (a long SQL echo above it), that block's top instead.
-    Only generated keys go into the script, never user text."""
+    Only generated keys go into the script, never user text. It scrolls the nearest scrolling
+    ancestor and writes nothing into the page (no style change: one DOM change less per result)."""
     st.iframe(  # a same-origin srcdoc frame of no height: the script reaches the page around it
         "<script>(() => {const d = window.parent.document, w = window.parent; let n = 0;"
         "let user = false; const stop = () => { user = true; };"
         "['wheel', 'touchstart', 'keydown', 'mousedown'].forEach("
         "  e => d.addEventListener(e, stop, {once: true, passive: true}));"
         f"const inner = {repr('.st-key-' + inner) if inner else 'null'};"
+        "const scroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {"
+        "  const y = w.getComputedStyle(p).overflowY;"
+        "  if ((y === 'auto' || y === 'scroll') && p.scrollHeight > p.clientHeight) return p; }"
+        "  return d.scrollingElement; };"
         "const go = () => {"
         f"  const el = d.querySelector('.st-key-{key}');"
         "  if (user || n++ > 40) return;"  # ~2 s: Streamlit's stick-to-bottom may move it meanwhile
         "  if (el) { const r = inner && el.querySelector(inner);"
         "    const top = e => e.getBoundingClientRect().top;"
         "    const want = r && top(r) - top(el) > w.innerHeight * 0.6 - 72 ? r : el;"
-        "    if (top(want) < 40 || top(want) > 120) {"
-        "      want.style.scrollMarginTop = '4.5rem'; want.scrollIntoView({block: 'start'}); } }"
+        "    if (top(want) < 40 || top(want) > 120) scroller(want).scrollBy(0, top(want) - 72); }"
         "  setTimeout(go, 50); };"
         "setTimeout(go, 30); })();</script>", height=1)
 
@@ -91,9 +95,9 @@ def show_entry(ws: Workspace, entry: Entry, *, scroll: bool = False) -> None:
 
 def answer(ws: Workspace, entry: Entry) -> None:
     source = "AI" if entry.mode == "ask" else "SQL"
-    with st.container(horizontal=True):
-        st.badge(f"{source} · {badge_text(entry.connection)}", icon=ICONS["sql"], color="violet")
-        st.caption(entry.created_at.astimezone().strftime("%H:%M:%S"))
+    # one line, one element (was a row of a badge and a caption): the name escaped as text
+    st.markdown(f":violet-badge[{ICONS['sql']} {source} · {md_text(entry.connection)}] "
+                f":small[:gray[{entry.created_at.astimezone():%H:%M:%S}]]")
     if entry.answer:  # model text: no images, HTML or links leaving the app
         st.markdown(safe_answer_markdown(entry.answer))
     if entry.tables:
@@ -148,10 +152,14 @@ def run_from_entry(ws: Workspace, connection: str, text: str, ask_mode: bool) ->
 
 def edit_and_rerun(ws: Workspace, entry: Entry) -> None:
     """Quick edit in place, or open it in the full editor; either way the new result lands at the
-    bottom and is scrolled into view."""
+    bottom and is scrolled into view. The editor is built only once opened (every result on the
+    page costs each later rerun in the browser)."""
     if not entry.sql or not ws.principal.can("query"):
         return
-    with st.expander("Edit SQL and run again", icon=ICONS["edit"]):
+    with st.expander("Edit SQL and run again", icon=ICONS["edit"], key=f"e{entry.id}:edit",
+                     on_change="rerun") as box:
+        if not box.open:
+            return
         sql = st.text_area("SQL", value=entry.sql, key=f"e{entry.id}:sql", height=160,
                            label_visibility="collapsed")
         with st.container(horizontal=True):

@@ -108,8 +108,12 @@ def yaml_panel(ws, connections: list[str], can_edit: bool) -> None:
 # ---- the Schema page ----------------------------------------------------------------------------
 def description_editor(ws, connection: str, table) -> None:
     """Olympus descriptions of one table and its columns (stored in Olympus, never in the
-    database; the agent reads them instead of the comments); editors change them here."""
-    with st.expander("Edit description", icon=ICONS["edit"]):
+    database; the agent reads them instead of the comments); editors change them here. Built
+    only once opened (it reads the store; the Schema page draws faster without it)."""
+    with st.expander("Edit description", icon=ICONS["edit"], key="schema:describe-open",
+                     on_change="rerun") as box:
+        if not box.open:
+            return
         notes, error = widgets.guarded(lambda: {d.column: d for d in ws.descriptions(connection)
                                                 if d.table == table.qualified_name})
         if error:

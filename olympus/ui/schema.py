@@ -12,7 +12,7 @@ from olympus.connectors import connector_class
 from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import glossary, resources, state, verified, widgets
-from olympus.ui.safe_text import badge_text, md_code, md_text
+from olympus.ui.safe_text import md_code, md_text
 from olympus.ui.schema_parts import dot_label, relationship_dot, starter_sql  # noqa: F401
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
@@ -221,19 +221,18 @@ def _list_columns(frame) -> dict:
 def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table, *,
            show_rows: bool = True) -> None:
     kind = table.kind or "table"
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.subheader(f"{ICONS.get(kind, ICONS['table'])} {md_text(table.qualified_name)}",
-                     anchor=False)
-        st.badge(badge_text(kind), color="blue" if kind == "table" else "orange")
-    st.markdown(md_text(table.description) if table.description
-                else "_No description in the catalog._")
+    st.subheader(f"{ICONS.get(kind, ICONS['table'])} {md_text(table.qualified_name)}",
+                 anchor=False)
     rows = table.row_count_estimate
-    facts = [f"**{len(table.columns)}** columns"]
+    facts = [f":{'blue' if kind == 'table' else 'orange'}-badge[{md_text(kind)}] "
+             f"**{len(table.columns)}** columns"]
     if show_rows:
         facts.append(f"**{'—' if rows is None else f'{rows:,}'}** rows (estimate)")
     facts += [f"primary key: {md_code(', '.join(table.primary_key) or 'none')}",
               f"**{len(table.foreign_keys)}** foreign keys"]
-    st.markdown(" · ".join(facts))
+    # description and facts in one element (every element costs the browser a little)
+    st.markdown((md_text(table.description) if table.description
+                 else "_No description in the catalog._") + "\n\n" + " · ".join(facts))
     query_button(ws, record, table)
     frame = columns_frame(table)
     st.dataframe(frame, hide_index=True, key=f"cols:{table.qualified_name}",

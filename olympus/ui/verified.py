@@ -47,8 +47,12 @@ def save_button(ws: Workspace, entry) -> None:
 
 
 def explain_box(ws: Workspace, sql: str, *, connection: str | None, key: str) -> None:
-    """The parse-tree outline; with an LLM configured, a button for a fuller explanation."""
-    with st.expander("Explain this SQL", icon=":material/lightbulb:"):
+    """The parse-tree outline; with an LLM configured, a button for a fuller explanation. Built
+    only once opened (every result on the Ask page costs each later rerun in the browser)."""
+    with st.expander("Explain this SQL", icon=":material/lightbulb:", key=f"{key}:explain-open",
+                     on_change="rerun") as box:
+        if not box.open:
+            return
         try:
             got = ws.explain_sql(sql, name=connection)
         except Exception as exc:
@@ -70,8 +74,11 @@ def explain_box(ws: Workspace, sql: str, *, connection: str | None, key: str) ->
 # ---- the Schema page ----------------------------------------------------------------------------
 def used_by_panel(ws: Workspace, connection: str, table) -> None:
     """What reads this table (or one column): the impact of changing it, before it's made.
-    Looked up on request (it reads notebooks and the query log)."""
-    with st.expander("Used by", icon=":material/account_tree:"):
+    Looked up on request (it reads notebooks and the query log); built only once opened."""
+    with st.expander("Used by", icon=":material/account_tree:", key="schema:usedby-open",
+                     on_change="rerun") as box:
+        if not box.open:
+            return
         key = f"usedby:{connection}:{table.qualified_name}"
         whole = "(the whole table)"
         column = st.selectbox("Column", [whole, *(c.name for c in table.columns)], key=key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.ui.conftest import app, olympus_home  # noqa: F401
-from tests.ui.helpers import button, no_traceback
+from tests.ui.helpers import button, no_traceback, open_expander
 from tests.ui.test_schema_page import _demo, _key
 
 
@@ -11,6 +11,7 @@ def test_edit_a_column_description_on_the_schema_page(app):
     at, ws, record, snap = _demo(app)
     at.selectbox(key=_key(at, ":pick")).set_value("main.loans").run()
     column = snap.table("loans", schema="main").columns[1].name
+    open_expander(at, "schema:describe-open")  # built only once opened
     at.selectbox(key=_key(at, ":what")).set_value(column).run()
     area = next(a for a in at.text_area if a.key and a.key.endswith(f":{column}:text"))
     area.input("**Not bold** <script>alert(1)</script>").run()

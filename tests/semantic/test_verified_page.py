@@ -13,7 +13,7 @@ from olympus.workspace import Workspace
 from tests.agent.conftest import fake_openai, llm_server, shop_path  # noqa: F401  (fixtures)
 from tests.agent.fake_openai import run_sql
 from tests.services import ROOT
-from tests.ui.helpers import as_read
+from tests.ui.helpers import as_read, open_expander
 
 BY_REGION = ("SELECT c.region, sum(o.amount) AS total FROM main.orders o "
              "JOIN main.customers c ON c.id = o.customer_id GROUP BY 1 ORDER BY 1")
@@ -60,6 +60,9 @@ def test_thumbs_up_stores_a_verified_query_and_the_lineage_line_shows(env):
     text = shown(at)
     assert "reads customers.region, orders.amount, customers.id, orders.customer_id" in text
     assert "Explain this SQL" in text
+    assert "Reads from main.orders (as o)." not in text  # the outline: built once opened
+    entry = next(b.key for b in at.get("download_button")).split(":")[0]  # "e1"
+    text = shown(open_expander(at, f"{entry}:explain-open"))
     assert "Reads from main.orders (as o)." in text  # the outline, from the parse tree
     thumbs = next(b for b in at.button if b.label == "Save as verified")
     thumbs.click().run()
@@ -105,6 +108,8 @@ def test_schema_page_shows_what_uses_a_column(env):
     assert not at.exception, [e.message for e in at.exception]
     name_filter = next(t for t in at.text_input if t.key.endswith(":q"))
     name_filter.input("orders").run()  # the browser opens the one table that matches
+    assert not any(s.key and s.key.startswith("usedby:") for s in at.selectbox)  # once opened
+    open_expander(at, "schema:usedby-open")
     pick = next(s for s in at.selectbox if s.key and s.key.startswith("usedby:"))
     assert pick.key.endswith(":main.orders")
     pick.set_value("amount").run()

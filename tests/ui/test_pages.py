@@ -265,6 +265,9 @@ def test_ask_edit_and_rerun(app, sales_db):
     at = app("pages/3_Ask.py")
     at.chat_input(key="ask:prompt").set_value("SELECT count(*) AS n FROM orders").run()
     assert at.metric[0].value == "5"
+    assert not [w for w in at.text_area if w.key.endswith(":sql")]  # built once opened
+    entry = next(b.key for b in at.get("download_button")).split(":")[0]  # "e1"
+    open_expander(at, f"{entry}:edit")
     edit = next(w for w in at.text_area if w.key.endswith(":sql"))
     edit.input("SELECT count(*) AS n FROM orders WHERE region = 'East'")
     next(b for b in at.button if b.label == "Run").click().run()
