@@ -1,5 +1,7 @@
 """The Ask page's SQL editor and running queries, in real Chromium on the demo (and PostgreSQL):
-autocomplete offers real columns, Ctrl+Enter runs, Format formats, Cancel stops the query on the
+the editor is drawn in the page (no iframe), highlights, autocomplete offers real columns (and
+hostile catalog names only as text), Ctrl+Enter runs, Format formats, typing survives reruns and
+page switches, Ace loads once per tab, the theme follows light/dark; Cancel stops the query on the
 server within 2 s, and a new result's top lands inside the window."""
 
 from __future__ import annotations
@@ -111,6 +113,42 @@ def test_the_editor_follows_the_light_and_dark_theme(page, streamlit_server):
     page.emulate_media(color_scheme="dark")  # the app has no fixed base: it follows the browser
     expect(editor(page).locator(".ace_editor")).to_have_class(
         re.compile(r"\bace-cloud_editor_dark\b"))
+
+
+def test_hostile_catalog_names_complete_as_text(page, streamlit_server, tmp_path, monkeypatch):
+    import duckdb
+
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    table, column = "xq<img src=x onerror='window.__pwned=1'>", "xq<b>bold</b>"
+    path = str(tmp_path / "hostile.duckdb")
+    with duckdb.connect(path) as db:
+        db.execute(f'CREATE TABLE "{table}" ("{column}" INTEGER)')
+    monkeypatch.setenv("OLYMPUS_HOME", str(streamlit_server["home"]))
+    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    ws = Workspace(store, settings=settings)
+    ws.add_connection("Hostile", "duckdb", {"path": path})
+    try:
+        open_ask(page, streamlit_server)
+        page.get_by_label("Connection").click()
+        page.get_by_role("option", name=re.compile(r"^Hostile · ")).click()
+        wait_idle(page)
+        editor(page).locator(".ace_content").click()
+        page.keyboard.type("SELECT xq", delay=30)
+        popup = page.locator(".ace_autocomplete")
+        expect(popup).to_contain_text(table)  # the names, character for character, as text
+        expect(popup).to_contain_text(column)
+        expect(popup.locator("img, b")).to_have_count(0)  # no markup made from them
+        assert page.evaluate("() => window.__pwned") is None
+    finally:  # the server is shared with later tests: leave only the demo behind
+        ws.remove_connection("Hostile")
+        ws.close()
+        store.dispose()
 
 
 def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_server):
