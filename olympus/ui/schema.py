@@ -33,14 +33,15 @@ def render() -> None:
     if not records:
         return
     names = [r.name for r in records]
-    pick, info, button = st.columns([4, 4, 2], vertical_alignment="bottom")
-    with pick:
+    # rows are flex containers, not st.columns: one block each instead of one per column
+    with st.container(horizontal=True, vertical_alignment="bottom"):
         name = widgets.connection_picker(
             records, state.selected_connection(ws.owner, names), key="schema:conn")
         state.select_connection(ws.owner, name)
+        info = st.empty()
+        clicked = st.button("Refresh schema", icon=ICONS["refresh"], key="schema:refresh")
     record = next(r for r in records if r.name == name)
-    if button.button("Refresh schema", icon=ICONS["refresh"], key="schema:refresh",
-                     width="stretch"):
+    if clicked:
         refresh(ws, record)
     snap = load(ws, record)
     if snap is None:
@@ -129,15 +130,16 @@ def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
     st.markdown(f"**{len(snap.tables):,}** tables and views ({views:,} views) in "
                 f"**{len(schemas)}** schema{'s' if len(schemas) != 1 else ''} · "
                 f"{sum(len(t.columns) for t in snap.tables):,} columns")
-    f1, f2, f3, f4 = st.columns([2, 3, 3, 2], vertical_alignment="bottom")
-    schema = f1.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns")
-    text = f2.text_input("Table name", key=f"schema:{record.id}:q",
-                         placeholder="Filter tables by name")
-    column = f3.text_input("Column name", key=f"schema:{record.id}:col",
-                           placeholder="Tables that have a column like…")
-    wide = f4.toggle("Descriptions too", key=f"schema:{record.id}:desc",
-                     help="Also list tables whose description mentions the text, after the "
-                          "tables whose name holds it.")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        schema = st.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns",
+                              width=200)
+        text = st.text_input("Table name", key=f"schema:{record.id}:q",
+                             placeholder="Filter tables by name")
+        column = st.text_input("Column name", key=f"schema:{record.id}:col",
+                               placeholder="Tables that have a column like…")
+        wide = st.toggle("Descriptions too", key=f"schema:{record.id}:desc",
+                         help="Also list tables whose description mentions the text, after "
+                              "the tables whose name holds it.")
     found, more = find(snap, text, schema=None if schema == ALL else schema, column=column,
                        descriptions=wide)
     if more:
