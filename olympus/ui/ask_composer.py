@@ -19,7 +19,7 @@ from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
 COMPOSER = "ask-composer"  # the fragment's key: callbacks elsewhere rerun it with st.rerun(key)
-SIDE, CHAT = "ask-side", "ask-chat"  # the sidebar history's and the chat box's fragments
+SIDE, CHAT = "ask-side", "ask-chat"  # the sidebar history slots' and the chat box's fragments
 SLOTS = 8  # results a page holds below the conversation before a full run takes them in
 CANCEL_LATENCY_S = 0.4  # a fragment run follows the query this long, then reruns
 QUICK_S = 0.25  # a query done by then shows its result at once, with no progress drawn first
@@ -70,10 +70,12 @@ def send(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> None:
     before = state.get(owner, "job")
     shown = (state.get(owner, "notice") is not None, _hints(owner, name))
     job = ask.submit(ws, name, text, ask_mode=ask_mode)
+    replaced = []
     if before is not None and before is not job and state.history(owner):
         for i, item in slots_.items():  # the replaced query: its slot shows it cancelled
             if item is before:
                 slots_[i] = state.history(owner)[-1].id
+                replaced.append(f"{SIDE}-{i}")
     if job is None:
         st.rerun() if _added_entry(owner, before) else st.rerun([COMPOSER, CHAT])
     free = next((i for i in range(SLOTS) if i not in slots_), None)
@@ -81,7 +83,7 @@ def send(ws: Workspace, name: str, text: str, *, ask_mode: bool) -> None:
         st.rerun()
     slots_[free] = job
     stale = shown[0] or shown[1] or _hints(owner, name)  # a notice or hints to clear or show
-    st.rerun([f"ask-slot-{free}", SIDE, CHAT] + [COMPOSER] * stale)
+    st.rerun([f"ask-slot-{free}", f"{SIDE}-{free}", *replaced, CHAT] + [COMPOSER] * stale)
 
 
 def _hints(owner: str, name: str) -> bool:
@@ -121,12 +123,31 @@ def chat(ws: Workspace, name: str, mode: str) -> None:
             ws, name, st.session_state.get("ask:prompt") or "", ask_mode=mode == "ask"))
 
 
-@st.fragment(key=SIDE)
 def side(ws: Workspace) -> None:
-    """This session's history in the sidebar (a query just sent shows as running)."""
-    running_now = [item for item in _slots(ws.owner).values()
-                   if isinstance(item, running.Job) and not item.settled]
-    ask_entries.sidebar_history(ws.owner, pending=running_now)
+    """This session's history in the sidebar, newest first: one keyed fragment per slot (a
+    query redraws its own line, running then done, not the whole list), then the entries the
+    full run found, drawn with it."""
+    in_slots = {item for item in _slots(ws.owner).values() if isinstance(item, int)}
+    older = [e for e in state.history(ws.owner) if e.id not in in_slots]  # no line twice
+    with st.sidebar:
+        st.markdown(f"**{ICONS['history']} This session**")
+    for i in reversed(range(SLOTS)):
+        st.fragment(_side_slot, key=f"{SIDE}-{i}")(ws, i, empty=not older)
+    with st.sidebar:
+        for entry in reversed(older):
+            ask_entries.history_button(ws.owner, entry)
+
+
+def _side_slot(ws: Workspace, i: int, *, empty: bool) -> None:
+    item = _slots(ws.owner).get(i)
+    with st.sidebar, st.container(key=f"ask-side-{i}", gap=None):  # one element always
+        entry = state.find_entry(ws.owner, item) if isinstance(item, int) else None
+        if entry is not None:
+            ask_entries.history_button(ws.owner, entry)
+        elif isinstance(item, running.Job):
+            ask_entries.pending_line(item)
+        elif i == 0 and empty:
+            st.caption("Your questions and queries appear here.")
 
 
 def settle(ws: Workspace, job: running.Job, i: int) -> None:

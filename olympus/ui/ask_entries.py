@@ -216,16 +216,29 @@ def sidebar_history(owner: str, *, pending: list[Job] = ()) -> None:
         if not entries and not pending:
             st.caption("Your questions and queries appear here.")
         for job in pending:
-            text = job.question or " ".join(job.sql.split())
-            st.caption(f"{ICONS['run']} {md_text(text if len(text) <= 48 else text[:45] + '…')}")
+            pending_line(job)
         for entry in reversed(entries):
-            icon = ICONS["ok"] if entry.ok else ICONS["failed"]
-            st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
-                      on_click=reopen, args=(owner, entry.id),
-                      help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")
+            history_button(owner, entry)
+
+
+def pending_line(job: Job) -> None:
+    text = job.question or " ".join(job.sql.split())
+    st.caption(f"{ICONS['run']} {md_text(text if len(text) <= 48 else text[:45] + '…')}")
+
+
+def history_button(owner: str, entry: Entry) -> None:
+    icon = ICONS["ok"] if entry.ok else ICONS["failed"]
+    st.button(md_text(entry.label), key=f"hist:{entry.id}", icon=icon, type="tertiary",
+              on_click=reopen, args=(owner, entry.id),
+              help=f"{md_text(entry.connection)} · {entry.created_at:%H:%M:%S}")
 
 
 def reopen(owner: str, entry_id: int) -> None:
-    """Callback (the history is drawn by the composer fragment): show that entry alone."""
+    """Callback: show that entry alone (from a button inside a fragment, the whole page is
+    drawn again; outside one, the click's own run already is)."""
     state.put(owner, "focus", entry_id)
-    _full_run()
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun()

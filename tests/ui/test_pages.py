@@ -239,7 +239,10 @@ def test_ask_sql_mode_table_chart_controls_and_refusal(app, sales_db):
     log = workspace().query_log(limit=5)
     assert [entry.status for entry in log[:2]] == ["refused", "ok"]
 
-    # History in the sidebar; re-open the first query.
+    # History in the sidebar: the query's run redraws its own line alone (its slot's fragment);
+    # a full run draws the whole list, newest first. Re-open the first query.
+    assert [b.label for b in at.sidebar.button] == ["DELETE FROM orders"]
+    at.run()
     labels = [b.label for b in at.sidebar.button]
     assert labels[0] == "DELETE FROM orders" and labels[1].startswith("SELECT region")
     at.sidebar.button[1].click().run()
