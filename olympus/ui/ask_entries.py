@@ -20,10 +20,9 @@ def scroll_to(key: str, *, inner: str | None = None) -> None:
     """Bring a keyed block's top into view (below Streamlit's header); when `inner` would still
     sit in the lower part of the window (a long SQL echo above it), that block's top instead.
     Only generated keys go into the script, never user text. It scrolls the nearest scrolling
-    ancestor and writes nothing into the page (no style change: one DOM change less per result).
-    The script runs in the page itself (no iframe: no document to build per result)."""
-    st.html(  # generated text only (keys), never user input
-        "<script>(() => {const d = document, w = window; let n = 0;"
+    ancestor and writes nothing into the page (no style change: one DOM change less per result)."""
+    st.iframe(  # a same-origin srcdoc frame of no height: the script reaches the page around it
+        "<script>(() => {const d = window.parent.document, w = window.parent; let n = 0;"
         "let user = false; const stop = () => { user = true; };"
         "['wheel', 'touchstart', 'keydown', 'mousedown'].forEach("
         "  e => d.addEventListener(e, stop, {once: true, passive: true}));"
@@ -40,7 +39,7 @@ def scroll_to(key: str, *, inner: str | None = None) -> None:
         "    const want = r && top(r) - top(el) > w.innerHeight * 0.6 - 72 ? r : el;"
         "    if (top(want) < 40 || top(want) > 120) scroller(want).scrollBy(0, top(want) - 72); }"
         "  setTimeout(go, 50); };"
-        "setTimeout(go, 30); })();</script>", unsafe_allow_javascript=True)
+        "setTimeout(go, 30); })();</script>", height=1)
 
 
 def echo(mode: str, sql: str, question: str | None) -> None:
