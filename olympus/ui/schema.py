@@ -13,7 +13,8 @@ from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import glossary, resources, state, verified, widgets
 from olympus.ui.safe_text import md_code, md_text
-from olympus.ui.schema_parts import dot_label, relationship_dot, starter_sql  # noqa: F401
+from olympus.ui.schema_parts import (columns_frame, dot_label, find, list_frame,  # noqa: F401
+                                     relationship_dot, starter_sql, text_width)
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -101,28 +102,6 @@ def capabilities(type_: str) -> Capabilities:
     return getattr(connector_class(type_), "capabilities", Capabilities())
 
 
-def find(snap: Catalog, text: str, *, schema: str | None = None, column: str = "",
-         descriptions: bool = False) -> tuple[tuple[Table, ...], int]:
-    """Tables whose name holds `text`: exact names first, then names starting with it, then the
-    rest, shorter names first; tables that only mention it in their description follow when
-    asked, else are just counted."""
-    pool = snap.search("", schema=schema, column=column) if schema or column else snap.tables
-    needle = text.strip().lower()
-    if not needle:
-        return tuple(pool), 0
-    ranked: list[tuple[int, int, int, Table]] = []
-    described: list[Table] = []
-    for i, t in enumerate(pool):
-        name, full = t.name.lower(), t.qualified_name.lower()
-        if needle in full:
-            rank = 0 if needle in (name, full) else 1 if name.startswith(needle) else 2
-            ranked.append((rank, len(name), i, t))
-        elif needle in (t.description or "").lower():
-            described.append(t)
-    named = tuple(t for *_, t in sorted(ranked, key=lambda r: r[:3]))
-    return (named + tuple(described), 0) if descriptions else (named, len(described))
-
-
 def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
     caps = capabilities(record.type)
     schemas = snap.schemas
@@ -155,24 +134,6 @@ def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
                             show_rows=caps.row_estimates)
     with right:
         detail(ws, record, snap, chosen, show_rows=caps.row_estimates)
-
-
-def text_width(values, *, floor: int = 60, cap: int = 260) -> int:
-    """Pixels a grid column needs to show its longest value whole (14 px sans, ~7.4 px a char)."""
-    longest = max((len(str(v)) for v in values), default=0)
-    return int(min(max(longest * 7.4 + 30, floor), cap))
-
-
-def list_frame(tables: tuple[Table, ...], *, show_schema: bool, show_rows: bool):
-    """One row per listed table (a page at most: cheap to build on every run)."""
-    import pandas as pd
-
-    kinds = any((t.kind or "table") != "table" for t in tables)
-    columns = ["table"] + ["kind"] * kinds + ["cols"] + ["rows"] * show_rows + ["description"]
-    rows = [{"table": t.qualified_name if show_schema else t.name, "kind": t.kind or "table",
-             "cols": len(t.columns), "rows": t.row_count_estimate,
-             "description": " ".join((t.description or "").split())} for t in tables]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def table_list(found: tuple[Table, ...], *, key: str, show_schema: bool,
@@ -270,23 +231,6 @@ def _detail_columns(frame) -> dict:
                                help="The table.column a foreign key points at"),
             "nullable": st.column_config.CheckboxColumn("null?", width=56, help="Nullable"),
             "description": text(width="large")}
-
-
-def columns_frame(table: Table):
-    """Columns with compact key markers: PK, FK and what a foreign key points at."""
-    import pandas as pd
-
-    pk = set(table.primary_key)
-    refs = {col: f"{ref_table}.{ref_col}"
-            for col, (_, ref_table, ref_col) in table.fk_targets().items()}
-    rows = [{"column": c.name, "type": c.type or "",
-             "key": " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in refs)) if on),
-             "references": refs.get(c.name, ""), "nullable": bool(c.nullable),
-             "description": c.description or "",
-             "default": "" if c.default is None else str(c.default)}
-            for c in table.columns]
-    return pd.DataFrame(rows, columns=["column", "type", "key", "references", "nullable",
-                                       "description", "default"])
 
 
 def query_button(ws: Workspace, record: ConnectionRecord, table: Table) -> None:
