@@ -27,12 +27,12 @@ class FastStatement:
             raw.close()
 
     def write_rows(self, engine: sa.Engine, params: Mapping[str, Any]) -> list:
-        """One write transaction (a statement with RETURNING); SQLite's write lock is taken up
-        front (BEGIN IMMEDIATE), as olympus.store_db.write does."""
+        """One write transaction (a statement with RETURNING). On SQLite (autocommit) the
+        statement is its own transaction, and a writing statement takes the write lock as it
+        starts, waiting on busy_timeout: what BEGIN IMMEDIATE does for a longer transaction."""
         raw = engine.raw_connection()
         try:
-            rows = self._run(raw, engine.dialect, params,
-                             begin="BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else None)
+            rows = self._run(raw, engine.dialect, params)
             raw.commit()
             return rows
         except BaseException:
@@ -41,12 +41,10 @@ class FastStatement:
         finally:
             raw.close()
 
-    def _run(self, raw, dialect, params: Mapping[str, Any], *, begin: str | None = None) -> list:
+    def _run(self, raw, dialect, params: Mapping[str, Any]) -> list:
         sql, order, processors, row_type = self._compile(dialect)
         cursor = raw.cursor()
         try:
-            if begin:
-                cursor.execute(begin)
             cursor.execute(sql, [params[n] for n in order] if order is not None else dict(params))
             fetched = cursor.fetchall()
         finally:
