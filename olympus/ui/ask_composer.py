@@ -20,7 +20,7 @@ from olympus.workspace import Workspace
 
 COMPOSER = "ask-composer"  # the fragment's key: callbacks elsewhere rerun it with st.rerun(key)
 SIDE, CHAT = "ask-side", "ask-chat"  # the sidebar history slots' and the chat box's fragments
-SLOTS = 8  # results a page holds below the conversation before a full run takes them in
+SLOTS = 4  # results a page holds below the conversation before a full run takes them in
 CANCEL_LATENCY_S = 0.4  # a fragment run follows the query this long, then reruns
 QUICK_S = 0.25  # a query done by then shows its result at once, with no progress drawn first
 

@@ -85,3 +85,20 @@ def test_a_new_query_and_a_chart_change_redraw_only_their_own_result(page, strea
     assert b"LIMIT 31" in sent  # that result was redrawn...
     assert not any(f"LIMIT {n}".encode() in sent for n in (32, 33, 34))  # ...nothing else
     assert [entry(page, n).evaluate("el => el.__touched") for n in (32, 33, 34)] == [0, 0, 0]
+
+
+def test_more_queries_than_slots_all_show_in_the_page_and_the_history(page, streamlit_server):
+    """Past the page's free result slots (SLOTS) a query takes a full run: every result and its
+    history line is still there, newest last, each once."""
+    from olympus.ui.ask_composer import SLOTS
+
+    open_ask(page, streamlit_server)
+    numbers = list(range(41, 41 + SLOTS + 2))
+    for n in numbers:
+        ask(page, n)
+    for n in numbers:
+        expect(facts(entry(page, n), f"{n} rows · 3 columns")).to_be_visible()
+        expect(page.locator('[class*="st-key-ask-entry-"]', has_text=f"LIMIT {n}")
+               ).to_have_count(1)
+    lines = page.get_by_test_id("stSidebar").locator('[class*="st-key-hist"]')
+    expect(lines).to_have_count(len(numbers))  # one history line per query, none twice
