@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
@@ -16,6 +17,7 @@ from olympus.connectors import connector_class, create_connector
 from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError
 from olympus.journal import Journal, flush_all
+from olympus.memo import Memo
 from olympus.store_db import connections, make_engine, migrate, owner_flags, write
 from olympus.store_db import now as _now
 from olympus.store_fast import FastStatement
@@ -66,9 +68,11 @@ class Store(QueryLog):
 
     def get(self, owner: str, name_or_id: str) -> ConnectionRecord:
         key = str(name_or_id)
-        rows = _GET.rows(self.engine, {"o": _owner(owner), "k": key})  # every query reads it
+        rows = _GET.rows(self.engine, {"o": _owner(owner), "k": key}, raw=True)  # every query
         if rows:
-            return _record(next((r for r in rows if r.id == key), rows[0]))
+            row = next((r for r in rows if r[_ID] == key), rows[0])
+            return _own_copy(_RECORDS.get(row, lambda: _record(_GET.shape(self.engine.dialect,
+                                                                            row))))
         with self._read() as conn:  # the friendly NotFound, naming the ones that exist
             return _record(self._row(conn, owner, name_or_id, _RECORD_COLUMNS))
 
@@ -289,3 +293,13 @@ def _by_key(columns: tuple) -> sa.Select:
 
 
 _GET = FastStatement(_by_key(tuple(_RECORD_COLUMNS)))
+_ID = [c.name for c in _RECORD_COLUMNS].index("id")
+# record per stored row (every column: any change, even last use, is a new key): every query
+# reads its connection's row, and decoding it (JSON, timestamps) cost more than the read
+_RECORDS = Memo(64)
+
+
+def _own_copy(record: ConnectionRecord) -> ConnectionRecord:
+    """The caller's own mutable parts: a remembered record is shared."""
+    return dataclasses.replace(record, params=dict(record.params), last_test=None
+                               if record.last_test is None else dict(record.last_test))

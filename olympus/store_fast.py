@@ -18,13 +18,19 @@ class FastStatement:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple | None, list | None, type | None]] = {}
 
-    def rows(self, engine: sa.Engine, params: Mapping[str, Any]) -> list:
-        """Read: the pool rolls back when the connection goes back."""
-        raw = engine.raw_connection()
+    def rows(self, engine: sa.Engine, params: Mapping[str, Any], *, raw: bool = False) -> list:
+        """Read: the pool rolls back when the connection goes back. raw=True: the driver's own
+        tuples (hashable; `shape` converts one later, e.g. only on a memo miss)."""
+        conn = engine.raw_connection()
         try:
-            return self._run(raw, engine.dialect, params)
+            return self._run(conn, engine.dialect, params, raw_rows=raw)
         finally:
-            raw.close()
+            conn.close()
+
+    def shape(self, dialect, row: tuple) -> Any:
+        """One raw row as rows() returns it: converted, as a named tuple."""
+        _, _, processors, row_type = self._compile(dialect)
+        return row_type(*(p(v) if p is not None else v for p, v in zip(processors, row)))
 
     def write_rows(self, engine: sa.Engine, params: Mapping[str, Any]) -> list:
         """One write transaction (a statement with RETURNING). On SQLite (autocommit) the
@@ -41,7 +47,7 @@ class FastStatement:
         finally:
             raw.close()
 
-    def _run(self, raw, dialect, params: Mapping[str, Any]) -> list:
+    def _run(self, raw, dialect, params: Mapping[str, Any], *, raw_rows: bool = False) -> list:
         sql, order, processors, row_type = self._compile(dialect)
         cursor = raw.cursor()
         try:
@@ -49,7 +55,7 @@ class FastStatement:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        if row_type is None:
+        if row_type is None or raw_rows:
             return fetched
         return [row_type(*(p(v) if p is not None else v for p, v in zip(processors, row)))
                 for row in fetched]

@@ -126,3 +126,22 @@ def test_a_catalog_store_miss_is_believed_only_for_recheck_s_and_a_put_ends_it()
     assert cache.peek(other, recheck_s=30) is None
     cache.put(other, Catalog((), "2026-12-01T00:00:00+00:00"))  # introspected here
     assert cache.peek(other, recheck_s=30) is not None
+
+
+def test_a_remembered_connection_record_is_never_stale_nor_shared(tmp_path):
+    """Store.get remembers a decoded record per stored row: an edit (a new row) is seen at
+    once, and what one caller changes in its record never reaches the next."""
+    from olympus.store import Store
+    from tests.store_helpers import make_settings
+
+    store = Store.from_settings(make_settings(tmp_path))
+    store.add("o", "db", "postgresql", {"host": "h1", "database": "d", "username": "u"})
+    first = store.get("o", "db")
+    first.params["host"] = "tampered"
+    assert store.get("o", "db").params["host"] == "h1"
+    store.update("o", "db", params={"host": "h2", "database": "d", "username": "u"})
+    assert store.get("o", "db").params["host"] == "h2"
+    store.update("o", "db", name="db2")
+    assert store.get("o", "db2").name == "db2"
+    with pytest.raises(Exception, match="db"):
+        store.get("o", "db")
