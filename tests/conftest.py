@@ -286,6 +286,29 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Leave without interpreter finalisation once pytest is done (summary and reports written,
+    services stopped by their fixtures), with pytest's own exit status. The app under test runs
+    daemon threads in this process (health checks, query jobs); one still inside DuckDB's C++
+    code when Python finalises is stopped there, and the process aborts ("terminate called
+    without an active exception", status 134) after every test passed. OLYMPUS_TEST_FINALIZE=1
+    keeps the normal exit."""
+    if _EXIT_STATUS and os.environ.get("OLYMPUS_TEST_FINALIZE") != "1":
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say how long each real service took to start: slow start-up is a bug worth seeing."""
     if STARTUP_SECONDS:
