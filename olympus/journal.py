@@ -92,12 +92,13 @@ class Journal:
         """One transaction for the batch; if it fails, each row on its own (one bad row never
         takes the others with it), retried while the store is unreachable."""
         from olympus.store_db import write
+        from olympus.store_fast import write_lock
 
         grouped: dict[str, list] = {}
         for kind, row in batch:
             grouped.setdefault(kind, []).append(row)
         try:
-            with write(self.engine) as conn:
+            with write_lock(self.engine), write(self.engine) as conn:
                 for kind, rows in grouped.items():
                     self.writers[kind](conn, rows)
             return
@@ -111,10 +112,11 @@ class Journal:
         from sqlalchemy.exc import InterfaceError, OperationalError
 
         from olympus.store_db import write
+        from olympus.store_fast import write_lock
 
         for attempt in range(RETRIES):
             try:
-                with write(self.engine) as conn:
+                with write_lock(self.engine), write(self.engine) as conn:
                     self.writers[item[0]](conn, [item[1]])
                 return
             except (OperationalError, InterfaceError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import uuid
@@ -14,13 +13,13 @@ import sqlalchemy as sa
 from olympus.catalog import Catalog
 from olympus.config import Settings
 from olympus.connectors import connector_class, create_connector
-from olympus.crypto import Keyring, load_keyring, wrong_key_error
 from olympus.errors import ConfigError
 from olympus.journal import Journal, flush_all
 from olympus.memo import Memo
 from olympus.store_db import connections, make_engine, migrate, owner_flags, write
 from olympus.store_db import now as _now
 from olympus.store_fast import FastStatement
+from olympus.store_keys import Keys
 from olympus.store_log import _JOURNAL_WRITERS, QueryLog
 # QueryLogEntry: still importable from here, as callers do
 from olympus.store_records import (ConnectionRecord, NameTaken, NotFound, QueryLogEntry,  # noqa
@@ -30,7 +29,7 @@ from olympus.store_records import (ConnectionRecord, NameTaken, NotFound, QueryL
 _RECORD_COLUMNS = [c for c in connections.c if c.name not in ("schema_json", "secrets_encrypted")]
 
 
-class Store(QueryLog):
+class Store(QueryLog, Keys):
     """Connections and the query log; secrets leave only through `connector()`, decrypted."""
 
     def __init__(self, url: str | None = None, *, settings: Settings | None = None) -> None:
@@ -38,7 +37,7 @@ class Store(QueryLog):
         self.url = url or self.settings.store_url
         self.engine = make_engine(self.url)
         self.journal = Journal(self.engine, _JOURNAL_WRITERS)  # the query log, behind
-        self._keyring: Keyring | None = None
+        self._keyring = None  # olympus.store_keys: loaded on first use
         migrate(self.engine)
 
     @classmethod
@@ -215,41 +214,6 @@ class Store(QueryLog):
             return False
         return True
 
-    # ---- keys ---------------------------------------------------------------------------------
-    def keyring(self) -> Keyring:
-        """Load (or, locally with nothing encrypted yet, create) the key; check it reads the store."""
-        if self._keyring is None:
-            sample = self._sample_token()
-            local = self.engine.dialect.name == "sqlite"
-            keyring = load_keyring(self.settings, may_generate=sample is None and local)
-            if sample is not None and not keyring.can_decrypt(sample):
-                raise wrong_key_error()
-            self._keyring = keyring
-        return self._keyring
-
-    def check_key(self) -> None:
-        """Fail early (SecretKeyError) if stored credentials exist and the key can't read them."""
-        if self._sample_token() is not None:
-            self.keyring()
-
-    def rotate_keys(self) -> int:
-        """Re-encrypt every row (all owners) with the newest key, in one transaction."""
-        keyring = self.keyring()
-        with self._write() as conn:
-            rows = conn.execute(sa.select(connections.c.id, connections.c.secrets_encrypted)
-                                .where(connections.c.secrets_encrypted.is_not(None))).all()
-            for row in rows:  # any unreadable row raises: the transaction rolls back, nothing changes
-                conn.execute(connections.update().where(connections.c.id == row.id)
-                             .values(secrets_encrypted=keyring.rotate(row.secrets_encrypted)))
-        return len(rows)
-
-    def _sample_token(self) -> str | None:
-        query = (sa.select(connections.c.secrets_encrypted)
-                 .where(connections.c.secrets_encrypted.is_not(None))
-                 .order_by(connections.c.updated_at.desc()).limit(1))
-        with self._read() as conn:
-            return conn.execute(query).scalar()
-
     # ---- internals ----------------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -300,6 +264,9 @@ _RECORDS = Memo(64)
 
 
 def _own_copy(record: ConnectionRecord) -> ConnectionRecord:
-    """The caller's own mutable parts: a remembered record is shared."""
-    return dataclasses.replace(record, params=dict(record.params), last_test=None
-                               if record.last_test is None else dict(record.last_test))
+    """The caller's own mutable parts: a remembered record is shared. A shallow copy of its
+    fields (dataclasses.replace runs the whole frozen __init__, 20 fields, on every query)."""
+    copy = object.__new__(ConnectionRecord)
+    copy.__dict__.update(record.__dict__, params=dict(record.params), last_test=None
+                         if record.last_test is None else dict(record.last_test))
+    return copy

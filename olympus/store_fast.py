@@ -4,10 +4,29 @@ ten times the statement itself."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import namedtuple
-from typing import Any, Mapping
+from contextlib import nullcontext
+from typing import Any, ContextManager, Mapping
 
 import sqlalchemy as sa
+
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[sa.Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def write_lock(engine: sa.Engine) -> ContextManager:
+    """SQLite: this process's writers to a store (the journal's batch, a query's rate-limit count)
+    take turns on a lock. Colliding inside SQLite, a writer sleeps 1, 2, 5.. ms between tries
+    (its busy handler); a lock hands over the moment the other transaction ends."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        with _LOCKS_LOCK:
+            lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    return lock
 
 
 class FastStatement:
@@ -38,8 +57,9 @@ class FastStatement:
         starts, waiting on busy_timeout: what BEGIN IMMEDIATE does for a longer transaction."""
         raw = engine.raw_connection()
         try:
-            rows = self._run(raw, engine.dialect, params)
-            raw.commit()
+            with write_lock(engine):
+                rows = self._run(raw, engine.dialect, params)
+                raw.commit()
             return rows
         except BaseException:
             raw.rollback()

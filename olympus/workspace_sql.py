@@ -50,51 +50,88 @@ class Queries:
         `refresh`; a fresh success is cached (olympus.notebooks.cache)."""
         facts = {"user": self.principal.user, "source": source or ("ask" if question else "sql")}
         started = time.perf_counter()
+        self._require_query(sql, question)
+        record = self.get(name)
+        connector = self.connector(record)  # the record already read: one store read a query
+        try:
+            slot, cached, result = self._results(connector, record, sql, limit=limit,
+                                                 handle=handle, params=params, refresh=refresh)
+        except Exception as exc:
+            error = self._log_failure(exc, record, connector, sql, question=question,
+                                      facts=facts, started=started)
+            if error is exc:
+                raise
+            raise error from None
+        self._log_success(result, record, slot=slot, cached=cached, question=question,
+                          facts=facts)
+        return result
+
+    def _require_query(self, sql: str, question: str | None) -> None:
+        """The principal may query; a refusal is audited before it leaves."""
         try:
             self.principal.require("query")
         except Exception as exc:
             self.audit("query", status=status_of(exc), sql=sql, question=question,
                        detail=error_text(exc))
             raise
-        record = self.get(name)
-        connector = self.connector(record)  # the record already read: one store read a query
-        slot = cached = None  # the result cache, looked up after the visibility check above
+
+    def _results(self, connector: Connector, record: ConnectionRecord, sql: str, *,
+                 limit: int | None, handle: "QueryHandle | None",
+                 params: Mapping[str, Any] | None, refresh: bool) -> tuple:
+        """(cache slot, cached result or None, result): the result cache (looked up after the
+        visibility check), else the database, once more on a pool closed under the query."""
+        slot = None
         try:
-            try:
-                self._require_clean(record)
-                slot = self._cache_slot(connector, record, sql, params=params,
-                                        limit=limit or self.settings.row_limit)
-                cached = None if refresh else self._cache_get(slot, record)
-                result = cached if cached is not None else self._run(
-                    connector, record, sql, limit=limit, handle=handle, params=params)
-            except Exception as exc:
-                if not closed_under_us(exc) or (handle is not None and handle.cancelled):
-                    raise
-                # a pool released by an edit elsewhere closed mid-query: once more, on a fresh one
-                log.info("Connection %r was closed during a query; retrying once", record.name)
-                connector = self.connector(record.id)
-                result = self._run(connector, record, sql, limit=limit, limited=False,
-                                   handle=handle, params=params)
+            self._require_clean(record)
+            slot = self._cache_slot(connector, record, sql, params=params,
+                                    limit=limit or self.settings.row_limit)
+            cached = None if refresh else self._cache_get(slot, record)
+            if cached is not None:
+                return slot, cached, cached
+            return slot, None, self._run(connector, record, sql, limit=limit, handle=handle,
+                                         params=params)
         except Exception as exc:
+            if not closed_under_us(exc) or (handle is not None and handle.cancelled):
+                raise
+        # a pool released by an edit elsewhere closed mid-query: once more, on a fresh one
+        log.info("Connection %r was closed during a query; retrying once", record.name)
+        fresh = self.connector(record.id)
+        try:
+            return slot, None, self._run(fresh, record, sql, limit=limit, limited=False,
+                                         handle=handle, params=params)
+        except Exception as exc:  # mapped here: its text is redacted with this pool's secrets
             error = exc if isinstance(exc, OlympusError) else map_error(
-                exc, sql=sql, secrets=connector.secrets)
-            self._add_hint(error, record)
-            status = "refused" if isinstance(error, UnsafeSQL) else \
-                "cancelled" if isinstance(error, QueryCancelled) else "error"
-            self.store.log_query(self.owner, record.id, question=question, sql=sql,
-                                 status=status, error=f"{error.title}: {error.message}",
-                                 extra=facts,
-                                 audit=self.audit_row(
-                                     "query", status=status_of(error), connection=record,
-                                     sql=sql, question=question, detail=error_text(error),
-                                     elapsed_ms=(time.perf_counter() - started) * 1000))
+                exc, sql=sql, secrets=fresh.secrets)
             if error is exc:
                 raise
             raise error from None
+
+    def _log_failure(self, exc: Exception, record: ConnectionRecord, connector: Connector,
+                     sql: str, *, question: str | None, facts: dict,
+                     started: float) -> OlympusError:
+        """The query log and audit row of a failed attempt; the friendly error to raise."""
+        error = exc if isinstance(exc, OlympusError) else map_error(
+            exc, sql=sql, secrets=connector.secrets)
+        self._add_hint(error, record)
+        status = "refused" if isinstance(error, UnsafeSQL) else \
+            "cancelled" if isinstance(error, QueryCancelled) else "error"
+        self.store.log_query(self.owner, record.id, question=question, sql=sql,
+                             status=status, error=f"{error.title}: {error.message}",
+                             extra=facts,
+                             audit=self.audit_row(
+                                 "query", status=status_of(error), connection=record,
+                                 sql=sql, question=question, detail=error_text(error),
+                                 elapsed_ms=(time.perf_counter() - started) * 1000))
+        return error
+
+    def _log_success(self, result: "QueryResult", record: ConnectionRecord, *, slot: Any,
+                     cached: "QueryResult | None", question: str | None, facts: dict) -> None:
+        """Lineage set once, before anyone sees the result; a fresh result cached with it; the
+        query log and audit row written behind the query."""
         reads = (cached.reads if cached is not None else ()) or \
             self._reads(record, result.sql)  # lineage (olympus.semantic); never fails
-        object.__setattr__(result, "reads", reads)  # set once, before anyone sees the result
-        if cached is None:
+        object.__setattr__(result, "reads", reads)
+        if cached is None and slot is not None:
             self._cache_put(slot, result, record)  # with its lineage: a hit needn't parse
         size = result.nbytes
         self.store.log_query(self.owner, record.id, question=question, sql=result.sql,
@@ -109,7 +146,6 @@ class Queries:
                                  "query", status="ok", connection=record, sql=result.sql,
                                  question=question, rows=result.row_count,
                                  bytes=size, elapsed_ms=result.elapsed_ms))
-        return result
 
     def _run(self, connector: Connector, record: ConnectionRecord, sql: str, *,
              limit: int | None, limited: bool = True, handle: "QueryHandle | None" = None,

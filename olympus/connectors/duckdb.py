@@ -211,11 +211,12 @@ class DuckDB(FileConnector):
         """Arrow batches straight from DuckDB, stopping at limit + 1 rows or the byte cap."""
         import pyarrow as pa
 
-        reader = cursor.fetch_record_batch(BATCH_ROWS)
+        reader = cursor.to_arrow_reader(BATCH_ROWS)  # fetch_record_batch warns on every call
         batches, cut = collect(reader, limit=limit, max_bytes=self.max_result_bytes)
         table = pa.Table.from_batches(batches, schema=reader.schema)
-        table = table if limit is None else table.slice(0, limit)
-        return Fetched(table, cut is not None, tuple(str(t) for t in table.schema.types), cut)
+        if limit is not None and table.num_rows > limit:
+            table = table.slice(0, limit)
+        return Fetched(table, cut is not None, tuple(map(str, table.schema.types)), cut)
 
 
 class _KeptCursor:

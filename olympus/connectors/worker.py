@@ -3,16 +3,12 @@ exhausts the engine costs one restart instead of the whole app (every user's ses
 
 The child (`python -m olympus.connectors.worker`) builds the same connector class in-process
 and calls its ordinary `fetch`: read-only, settings, limits and the byte cap all apply there, so
-a huge result never crosses the pipe. Frames: 8-byte header (meta length, body length), a pickled
-meta dict, then the body (an Arrow IPC stream for a result)."""
+a huge result never crosses the pipe. Frames and a result's Arrow encoding: worker_wire."""
 
 from __future__ import annotations
 
-import functools
 import os
 import pickle
-import select
-import struct
 import subprocess
 import sys
 import threading
@@ -21,14 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from olympus.connectors.worker_wire import Reader, decode, encode, recv, send, widen
 from olympus.errors import OlympusError, QueryTimeout, UnknownError
 
-HEADER = struct.Struct("!IQ")
 GRACE_S = 3.0  # past the timeout, an engine that ignored its interrupt is killed
 START_TIMEOUT_S = 60.0
 ENGINE_MEMORY_BYTES = 1024 ** 3  # DuckDB memory_limit / SQLite hard_heap_limit (their own)
-PIPE_BYTES = 1024 ** 2
-READ_AHEAD = 64 * 1024
 SLACK_BYTES = 1536 * 1024 ** 2  # interpreter, pyarrow, engine code and buffers above that
 
 
@@ -64,12 +58,12 @@ class Worker:
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p), "MALLOC_ARENA_MAX": "2"}
-        self._ahead = bytearray()  # bytes read past the last frame (the next one's start)
         self.proc = subprocess.Popen([sys.executable, "-m", "olympus.connectors.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      cwd=root, close_fds=True)
-        _widen(self.proc.stdout.fileno())
-        _send(self.proc.stdin, {"spec": spec})
+        widen(self.proc.stdout.fileno())
+        self._reader = Reader(self.proc.stdout.fileno())
+        send(self.proc.stdin, {"spec": spec})
         meta, _ = self._reply(time.monotonic() + START_TIMEOUT_S)
         if not meta.get("ok"):
             self.stop()
@@ -84,22 +78,19 @@ class Worker:
         from olympus.connectors.base import Fetched
 
         try:
-            _send(self.proc.stdin, {"sql": sql, "limit": limit, "timeout_s": timeout_s,
-                                    "params": params})
+            send(self.proc.stdin, {"sql": sql, "limit": limit, "timeout_s": timeout_s,
+                                   "params": params})
         except OSError:  # the child is gone: read its exit below
             pass
         meta, body = self._reply(time.monotonic() + timeout_s + GRACE_S, timeout_s=timeout_s)
         if not meta.get("ok"):
             raise _unpickle_error(meta)
-        return Fetched(_read_ipc(body), meta["truncated"], tuple(meta["db_types"]),
+        return Fetched(decode(meta["layout"], body), meta["truncated"], tuple(meta["db_types"]),
                        meta["truncated_by"])
 
     def _reply(self, deadline: float, *, timeout_s: float | None = None) -> tuple[dict, Any]:
-        fd = self.proc.stdout.fileno()
         try:
-            meta_len, body_len = HEADER.unpack(self._take(fd, HEADER.size, deadline))
-            meta = pickle.loads(self._take(fd, meta_len, deadline))
-            return meta, self._take(fd, body_len, deadline) if body_len else None
+            return self._reader.frame(deadline)
         except TimeoutError:
             self.stop()
             raise QueryTimeout(f"The query ran past the {timeout_s or START_TIMEOUT_S:g} s "
@@ -109,30 +100,6 @@ class Worker:
             code = self.stop()
             raise EngineCrashed("The query crashed the database engine; it was restarted.",
                                 detail=f"engine process exited with status {code}") from None
-
-    def _take(self, fd: int, size: int, deadline: float) -> memoryview:
-        """`size` bytes of the reply: from what was read ahead, then straight from the pipe,
-        reading ahead too (a small reply's three parts arrive in one read, not three)."""
-        ahead = self._ahead
-        if len(ahead) >= size:
-            out = memoryview(bytes(ahead[:size]))
-            del ahead[:size]
-            return out
-        buf, spare = bytearray(size), bytearray(READ_AHEAD)
-        buf[:len(ahead)] = ahead
-        view, got = memoryview(buf), len(ahead)
-        ahead.clear()
-        while got < size:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-            n = os.readv(fd, [view[got:], spare])
-            if n == 0:
-                raise EOFError
-            extra = max(0, got + n - size)
-            got += n - extra
-            ahead += spare[:extra]
-        return view
 
     def interrupt(self) -> None:
         """Cancel from another thread: kill the child; the waiting fetch reads its exit and the
@@ -180,7 +147,9 @@ class Workers:
             return any(worker.alive() for worker in self._idle)
 
     def _give_back(self, worker: Worker) -> None:
-        if not worker.alive():  # crashed or killed at the deadline: restart now
+        """Back to the idle list; one stopped on a crash, timeout or cancel (its fetch read the
+        exit) is replaced now. One that dies idle is found by the next ready() or lease()."""
+        if worker.proc.returncode is not None:
             worker = _start_quietly(self.spec)
         with self._lock:
             if worker is not None and not self.closed:
@@ -233,33 +202,7 @@ class RemoteCursor:
         pass
 
 
-# ---- framing --------------------------------------------------------------------------------
-def _send(stream, meta: dict, body: Any = b"") -> None:
-    blob = pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(body)
-    stream.write(HEADER.pack(len(blob), view.nbytes))
-    stream.write(blob)
-    if view.nbytes:
-        stream.write(view)
-    stream.flush()
-
-
-def _widen(fd: int) -> None:
-    """A 1 MB pipe instead of 64 KB: a result crosses in a few reads, not hundreds (Linux)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
-    except (ImportError, OSError):  # elsewhere, or above the system's maximum: default size
-        pass
-
-
-def _read_ipc(body):
-    import pyarrow as pa
-
-    return pa.ipc.open_stream(pa.py_buffer(body)).read_all()
-
-
+# ---- errors ---------------------------------------------------------------------------------
 def _unpickle_error(meta: dict) -> Exception:
     try:
         return pickle.loads(meta["error"])
@@ -305,56 +248,38 @@ def _build(spec: Spec):
 
 
 def _serve(inp, out) -> None:
-    spec: Spec = _recv(inp)[0]["spec"]
+    spec: Spec = recv(inp)[0]["spec"]
     _limit_memory(spec.memory_bytes)
     try:
         connector = _build(spec)
     except BaseException as exc:
-        _send(out, _error_meta(exc, spec.memory_bytes))
+        send(out, _error_meta(exc, spec.memory_bytes))
         return
     _answer(connector, {"sql": "SELECT 1", "limit": 1, "timeout_s": 30}, None)  # warm up
-    _send(out, {"ok": True})
+    send(out, {"ok": True})
     while True:
         try:
-            request, _ = _recv(inp)
+            request, _ = recv(inp)
         except EOFError:  # the app closed the pipe
             return
-        _send(out, *_answer(connector, request, spec.memory_bytes))
+        meta, parts = _answer(connector, request, spec.memory_bytes)
+        send(out, meta, *parts)
         try:
             connector.between_queries()
         except Exception:  # the next query opens what it needs and reports its own error
             pass
 
 
-def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, Any]:
-    import pyarrow as pa
-
+def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, list]:
+    """(meta, body parts) of one request's reply: the result, or the error it raised."""
     try:
         got = connector.fetch(request["sql"], limit=request["limit"],
                               timeout_s=request["timeout_s"], params=request.get("params"))
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, got.table.schema, options=_ipc_options()) as writer:
-            writer.write_table(got.table)
+        layout, parts = encode(got.table)
     except BaseException as exc:  # MemoryError included: reported, and the child lives on
-        return _error_meta(exc, memory_bytes), b""
-    return {"ok": True, "truncated": got.truncated, "db_types": got.db_types,
-            "truncated_by": got.truncated_by}, sink.getvalue()
-
-
-@functools.cache
-def _ipc_options():
-    """Explicit options: pyarrow otherwise reads two environment variables on every write."""
-    import pyarrow as pa
-
-    return pa.ipc.IpcWriteOptions()
-
-
-def _recv(inp) -> tuple[dict, Any]:
-    head = inp.read(HEADER.size)
-    if len(head) < HEADER.size:
-        raise EOFError
-    meta_len, body_len = HEADER.unpack(head)
-    return pickle.loads(inp.read(meta_len)), inp.read(body_len) if body_len else None
+        return _error_meta(exc, memory_bytes), []
+    return {"ok": True, "layout": layout, "truncated": got.truncated,
+            "db_types": got.db_types, "truncated_by": got.truncated_by}, parts
 
 
 def main() -> None:
