@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ COMPONENT = "olympus.sql_editor"  # "<package>.<component>", as Streamlit's mani
 ASSETS = Path(__file__).with_name("editor_assets")
 EVENTS = ("submit", "format", "change")
 _WORDS: OrderedDict[int, tuple[tuple, list]] = OrderedDict()
-_MOUNTS: "weakref.WeakKeyDictionary[Any, Callable[..., Any]]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -148,23 +146,10 @@ def _word(item: dict) -> list:
 
 
 def _mount() -> Callable[..., Any]:
-    """The component's mount command on this runtime: its asset folder declared as an installed
-    component's pyproject.toml would (Olympus runs from a checkout), so Streamlit serves editor.js
-    and Ace as files the browser caches, never inline in every rerun's message."""
-    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
-    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+    """The component's mount command on this runtime (editor.js and Ace served as files)."""
+    from olympus.ui.components import mounter
 
-    manager = get_bidi_component_manager()
-    with _LOCK:
-        mount = _MOUNTS.get(manager)
-        if mount is None:
-            package, name = COMPONENT.split(".")
-            manifest = ComponentManifest(name=package, version="1", components=[
-                ComponentConfig(name=name, asset_dir=ASSETS.name)])
-            manager.register_from_manifest(manifest, ASSETS.parent)
-            mount = st.components.v2.component(COMPONENT, js="editor.js", isolate_styles=False)
-            _MOUNTS[manager] = mount
-    return mount
+    return mounter(COMPONENT, ASSETS, "editor.js")
 
 
 def _dispatch(key: str, kind: str, on_event: Callable[[EditorEvent], None]) -> None:

@@ -13,8 +13,9 @@ from olympus.connectors.traits import Capabilities
 from olympus.store import ConnectionRecord
 from olympus.ui import glossary, resources, state, verified, widgets
 from olympus.ui.safe_text import md_code, md_text
-from olympus.ui.schema_parts import (columns_frame, dot_label, find, list_frame,  # noqa: F401
-                                     relationship_dot, starter_sql, text_width)
+from olympus.ui.schema_parts import (COLUMN_FIELDS, column_rows, dot_label, find,  # noqa: F401
+                                     list_rows, relationship_dot, starter_sql)
+from olympus.ui.table_view import Col, compact, table_view
 from olympus.ui.widgets import ICONS
 from olympus.workspace import Workspace
 
@@ -110,8 +111,10 @@ def browse(ws: Workspace, record: ConnectionRecord, snap: Catalog) -> None:
                 f"**{len(schemas)}** schema{'s' if len(schemas) != 1 else ''} · "
                 f"{sum(len(t.columns) for t in snap.tables):,} columns")
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        schema = st.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns",
-                              width=200)
+        schema = ALL  # one schema: nothing to choose
+        if len(schemas) > 1:
+            schema = st.selectbox("Schema", [ALL, *schemas], key=f"schema:{record.id}:ns",
+                                  width=200)
         text = st.text_input("Table name", key=f"schema:{record.id}:q",
                              placeholder="Filter tables by name")
         column = st.text_input("Column name", key=f"schema:{record.id}:col",
@@ -151,33 +154,25 @@ def table_list(found: tuple[Table, ...], *, key: str, show_schema: bool,
         st.session_state[pick_key] = options[0]
     picked = st.selectbox("Open table", options, key=pick_key)
     at = options.index(picked)
-    grid_key = f"{key}:grid:{page}:{picked}"  # a new grid per open table: its selection follows
 
-    def on_select() -> None:
-        rows = st.session_state[grid_key].selection.rows
-        if rows:
-            st.session_state[pick_key] = options[rows[0]]
+    def on_open(row: int) -> None:
+        if 0 <= row < len(options):
+            st.session_state[pick_key] = options[row]
 
-    frame = list_frame(shown, show_schema=show_schema, show_rows=show_rows)
-    st.dataframe(frame.style.apply(_highlight(at), axis=1), hide_index=True, key=grid_key,
-                 on_select=on_select, selection_mode="single-row",
-                 selection_default={"selection": {"rows": [at]}},
-                 height=min(38 + 35 * len(shown), 560), column_config=_list_columns(frame))
+    names, rows = list_rows(shown, show_schema=show_schema, show_rows=show_rows)
+    for row in rows if show_rows else ():
+        row[names.index("rows")] = compact(row[names.index("rows")])
+    table_view(_list_columns(names), rows, key=f"{key}:grid", label="Tables",
+               selected=at, on_open=on_open, max_height=560)
     return shown[at]
 
 
-def _highlight(at: int):
-    style = "background-color: rgba(99, 102, 241, 0.20); font-weight: 600"
-    return lambda row: [style if row.name == at else ""] * len(row)
-
-
-def _list_columns(frame) -> dict:
-    return {"table": st.column_config.TextColumn(width=text_width(frame["table"], cap=230)),
-            "kind": st.column_config.TextColumn(width=56),
-            "cols": st.column_config.NumberColumn("cols", width=52, help="Columns"),
-            "rows": st.column_config.NumberColumn("rows≈", format="compact", width=70,
-                                                  help="Estimated rows, from the catalog"),
-            "description": st.column_config.TextColumn(width="large")}
+def _list_columns(names: list[str]) -> list[Col]:
+    """Names, kind and counts as wide as they need; the description gets the rest, one line."""
+    helps = {"cols": "Columns", "rows": "Estimated rows, from the catalog"}
+    return [Col(n, "rows≈" if n == "rows" else n, helps.get(n),
+                align="right" if n in ("cols", "rows") else "left", clip=n == "description")
+            for n in names]
 
 
 # ---- detail ---------------------------------------------------------------------------------
@@ -197,9 +192,11 @@ def detail(ws: Workspace, record: ConnectionRecord, snap: Catalog, table: Table,
     st.markdown((md_text(table.description) if table.description
                  else "_No description in the catalog._") + "\n\n" + " · ".join(facts))
     query_button(ws, record, table)
-    frame = columns_frame(table)
-    st.dataframe(frame, hide_index=True, key=f"cols:{table.qualified_name}",
-                 height=min(38 + 35 * len(frame), 460), column_config=_detail_columns(frame))
+    rows = column_rows(table)
+    cols = _detail_columns(rows)
+    keep = [COLUMN_FIELDS.index(c.key) for c in cols]
+    table_view(cols, [[row[i] for i in keep] for row in rows], key=f"cols:{table.qualified_name}",
+               label=f"Columns of {table.qualified_name}", max_height=460)
     verified.used_by_panel(ws, record.name, table)  # what reads it: impact before a change
     glossary.description_editor(ws, record.name, table)  # Olympus descriptions over comments
     relationships(snap, table)
@@ -220,17 +217,14 @@ def relationships(snap: Catalog, table: Table) -> None:
             st.caption("No foreign keys to or from this table.")
 
 
-def _detail_columns(frame) -> dict:
-    """Widths from the content, so a type or a reference is read whole at 1400 px."""
-    text = st.column_config.TextColumn
-    return {"column": text(width=text_width(frame["column"], cap=220)),
-            "type": text(width=text_width(frame["type"], floor=70, cap=220),
-                         help="The type as the database declares it"),
-            "key": text(width=56, help="PK: primary key · FK: foreign key"),
-            "references": text(width=text_width(frame["references"], floor=90, cap=260),
-                               help="The table.column a foreign key points at"),
-            "nullable": st.column_config.CheckboxColumn("null?", width=56, help="Nullable"),
-            "description": text(width="large")}
+def _detail_columns(rows: list[list]) -> list[Col]:
+    """Every field a column has; references and defaults only when some column has one."""
+    cols = [Col("column"), Col("type", help="The type as the database declares it"),
+            Col("key", help="PK: primary key · FK: foreign key"),
+            Col("references", help="The table.column a foreign key points at"),
+            Col("nullable", "null?", "Nullable"), Col("description"), Col("default")]
+    return [c for i, c in enumerate(cols)
+            if c.key not in ("references", "default") or any(r[i] for r in rows)]
 
 
 def query_button(ws: Workspace, record: ConnectionRecord, table: Table) -> None:

@@ -1,4 +1,4 @@
-"""Schema page pieces without widgets: the table search, the grids' frames and widths, the
+"""Schema page pieces without widgets: the table search, the tables' rows, the
 starter SELECT of "Query this table" and the relationship graph's DOT source."""
 
 from __future__ import annotations
@@ -40,39 +40,34 @@ def find(snap: Catalog, text: str, *, schema: str | None = None, column: str = "
     return (named + tuple(described), 0) if descriptions else (named, len(described))
 
 
-def text_width(values, *, floor: int = 60, cap: int = 260) -> int:
-    """Pixels a grid column needs to show its longest value whole (14 px sans, ~7.4 px a char)."""
-    longest = max((len(str(v)) for v in values), default=0)
-    return int(min(max(longest * 7.4 + 30, floor), cap))
-
-
-def list_frame(tables: tuple[Table, ...], *, show_schema: bool, show_rows: bool):
-    """One row per listed table (a page at most: cheap to build on every run)."""
-    import pandas as pd
-
+def list_rows(tables: tuple[Table, ...], *, show_schema: bool, show_rows: bool
+              ) -> tuple[list[str], list[list]]:
+    """The listed tables (a page at most) as column names and rows of plain values."""
     kinds = any((t.kind or "table") != "table" for t in tables)
     columns = ["table"] + ["kind"] * kinds + ["cols"] + ["rows"] * show_rows + ["description"]
-    rows = [{"table": t.qualified_name if show_schema else t.name, "kind": t.kind or "table",
-             "cols": len(t.columns), "rows": t.row_count_estimate,
-             "description": " ".join((t.description or "").split())} for t in tables]
-    return pd.DataFrame(rows, columns=columns)
+    rows = []
+    for t in tables:
+        cells = {"table": t.qualified_name if show_schema else t.name, "kind": t.kind or "table",
+                 "cols": len(t.columns), "rows": t.row_count_estimate,
+                 "description": " ".join((t.description or "").split())}
+        rows.append([cells[c] for c in columns])
+    return columns, rows
 
 
-def columns_frame(table: Table):
-    """Columns with compact key markers: PK, FK and what a foreign key points at."""
-    import pandas as pd
+COLUMN_FIELDS = ("column", "type", "key", "references", "nullable", "description", "default")
 
+
+def column_rows(table: Table) -> list[list]:
+    """Its columns with compact key markers (PK, FK) and what a foreign key points at, in
+    COLUMN_FIELDS order."""
     pk = set(table.primary_key)
     refs = {col: f"{ref_table}.{ref_col}"
             for col, (_, ref_table, ref_col) in table.fk_targets().items()}
-    rows = [{"column": c.name, "type": c.type or "",
-             "key": " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in refs)) if on),
-             "references": refs.get(c.name, ""), "nullable": bool(c.nullable),
-             "description": c.description or "",
-             "default": "" if c.default is None else str(c.default)}
+    return [[c.name, c.type or "",
+             " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in refs)) if on),
+             refs.get(c.name, ""), bool(c.nullable), c.description or "",
+             "" if c.default is None else str(c.default)]
             for c in table.columns]
-    return pd.DataFrame(rows, columns=["column", "type", "key", "references", "nullable",
-                                       "description", "default"])
 
 
 def starter_sql(table: Table, dialect: str, limit: int = STARTER_LIMIT) -> str:

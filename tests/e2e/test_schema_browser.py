@@ -3,7 +3,8 @@
 - A deep link (/Ask, /Schema) as the very first request after a server start shows the app's
   own navigation (Home ... with icons), not Streamlit's pages/ listing ("app | Connections ...").
 - "loan" lists the three loan tables with their column and row counts; the open table's row is
-  drawn highlighted; "Query this table" opens Ask with the starter SELECT in its editor.
+  drawn highlighted; a click on a row (or Enter on its name) opens that table; references read
+  whole; "Query this table" opens Ask with the starter SELECT in its editor.
 - The theme follows the browser (light and dark) and the toolbar menu is there.
 """
 
@@ -76,15 +77,32 @@ def test_schema_filter_counts_highlight_and_query_this_table(browser, schema_app
     page.keyboard.press("Enter")
     expect(main).to_contain_text("3 matches")
     settle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    rows = grid.locator("[role=row]")
+    grid = page.get_by_role("table", name="Tables")
+    rows = grid.get_by_role("row")
     expect(rows).to_have_count(4)  # header + loans, loan_officers, loan_products
     expect(rows.first).to_contain_text(re.compile("table.*cols.*rows"))
-    expect(rows.nth(1)).to_contain_text(re.compile(r"^loans\s*15\s*12506"))
+    expect(rows.nth(1)).to_contain_text(re.compile(r"^loans\s*15\s*12.5K"))
+    expect(rows.nth(1).get_by_role("cell").nth(2)).to_have_attribute("title", "12,506")
     expect(main).to_contain_text("mention")  # the description-only matches are counted
     page.get_by_role("button", name="Query this table").wait_for()
     assert highlighted_rows(grid) == 1  # the open table's row (loans, first) is drawn marked
+    columns = page.get_by_role("table", name="Columns of main.loans")
+    expect(columns.get_by_role("row").filter(has_text="customer_id")).to_contain_text(
+        "customers.customer_id")  # the reference whole, not cut
     page.screenshot(path=str(artifacts_dir / "e2e-schema-1400.png"))
+
+    grid.get_by_role("button", name="loan_products").click()  # a click on its row opens it
+    page.locator("h3", has_text="main.loan_products").wait_for()
+    expect(grid.locator("tr.is-open")).to_have_text(re.compile("^loan_products"))
+    grid.get_by_role("button", name="loan_officers").focus()  # and so does the keyboard
+    page.keyboard.press("Enter")
+    page.locator("h3", has_text="main.loan_officers").wait_for()
+    expect(grid.get_by_role("button", name="loan_officers")).to_have_attribute(
+        "aria-current", "true")
+    settle(page)
+    grid.get_by_role("button", name="loans", exact=True).click()
+    page.locator("h3", has_text="main.loans").wait_for()
+    settle(page)
 
     page.get_by_role("button", name="Query this table").click()
     page.wait_for_url(re.compile(r"/Ask$"))
@@ -96,7 +114,7 @@ def test_schema_filter_counts_highlight_and_query_this_table(browser, schema_app
 
 
 def highlighted_rows(grid) -> int:
-    """Bands of the (canvas-drawn) grid's rows tinted indigo (blue well above red, unlike white
+    """Bands of the table's rows tinted indigo (blue well above red, unlike white
     rows and the grey header), counted down a screenshot of the grid."""
     from io import BytesIO
 

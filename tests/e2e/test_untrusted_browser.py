@@ -113,6 +113,9 @@ def test_payloads_render_as_text_and_nothing_is_fetched(page, planted_app, llm, 
     page.keyboard.press("Enter")
     page.locator("h3", has_text="orders![t](").wait_for()
     visible(page, planted.comment)
+    listed = page.get_by_role("table", name="Tables")  # the plain table draws names as text
+    expect(listed.get_by_role("button", name=planted.table, exact=True)).to_have_count(1)
+    expect(listed.locator("img, a, script")).to_have_count(0)
     page.locator('[data-testid="stExpander"] summary', has_text="Relationships").click()
     graph = page.locator('[data-testid="stGraphVizChart"]').first
     expect(graph.locator("svg").first).to_be_visible()

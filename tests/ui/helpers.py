@@ -86,3 +86,43 @@ def editor_event(at: AppTest, key: str, *events: tuple[str, str, str]) -> AppTes
                                       json_trigger_value=json.dumps(payloads)))
     at._run(states)
     return at
+
+
+def plain_tables(at: AppTest) -> list[dict]:
+    """The data each plain table (ui/table_view.py) was sent, in page order: what it draws."""
+    from olympus.ui.table_view import COMPONENT
+
+    found: list[dict] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) == "bidi_component" \
+                and node.proto.component_name == COMPONENT:
+            found.append({**json.loads(node.proto.json), "id": node.proto.id})
+        children = getattr(node, "children", None)
+        for child in (children.values() if isinstance(children, dict) else ()):
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def table_frame(at: AppTest, nth: int):
+    """The nth plain table as a DataFrame of the text its cells show (13K, not 12,506)."""
+    import pandas as pd
+
+    data = plain_tables(at)[nth]
+    rows = [[cell[0] if isinstance(cell, list) else cell for cell in row] for row in data["rows"]]
+    return pd.DataFrame(rows, columns=[c["key"] for c in data["columns"]])
+
+
+def open_row(at: AppTest, nth: int, row: int, trigger: str = "t1") -> AppTest:
+    """Rerun as after a click on row `row` of the nth plain table (its setTriggerValue)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    table = plain_tables(at)[nth]
+    payload = [{"event": "open", "value": {"id": trigger, "row": row}}]
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{table['id']}__events",
+                                      json_trigger_value=json.dumps(payload)))
+    at._run(states)
+    return at

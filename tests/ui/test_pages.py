@@ -7,7 +7,7 @@ from olympus.store import Store
 from olympus.workspace import Workspace
 from tests.ui.conftest import count_orders
 from tests.ui.helpers import (button, chart_rows, charts, fill_pg_form, graph_edges,
-                              no_traceback, open_expander, shown)
+                              no_traceback, open_expander, shown, table_frame)
 
 
 def workspace() -> Workspace:
@@ -165,7 +165,7 @@ def test_schema_page_lists_tables_detail_graph_and_preview(app, sales_db):
     assert "1 match" in shown(at)
     text = shown(at)
     assert "public.orders" in text and "One row per customer order." in text
-    columns = at.dataframe[1].value
+    columns = table_frame(at, 1)
     row = columns[columns["column"] == "amount"].iloc[0]
     assert row["description"] == "Order value in USD." and row["type"] == "numeric(10,2)"
     fk = columns[columns["column"] == "customer_id"].iloc[0]
@@ -429,14 +429,14 @@ def test_schema_page_hides_row_estimates_the_engine_cannot_have(app, tmp_path, m
     workspace().add_connection("Est", "duckdb", {"path": path})
     with_estimates = app("pages/2_Schema.py")
     no_traceback(with_estimates)
-    assert "rows" in with_estimates.dataframe[0].value.columns
+    assert "rows" in table_frame(with_estimates, 0).columns
     assert "rows (estimate)" in shown(with_estimates)
 
     cls = connector_class("duckdb")  # the class declares it; the page reads only the class
     monkeypatch.setattr(cls, "capabilities", replace(cls.capabilities, row_estimates=False))
     without = app("pages/2_Schema.py")
     no_traceback(without)
-    listed = without.dataframe[0].value
+    listed = table_frame(without, 0)
     assert "rows" not in listed.columns and list(listed["table"]) == ["items"]
     assert "rows (estimate)" not in shown(without) and "1** columns" not in shown(without)
     assert "**2** columns" in shown(without)  # the rest of the detail is still there

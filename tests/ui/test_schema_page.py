@@ -13,7 +13,8 @@ from olympus.catalog import Catalog
 from olympus.catalog_model import Column, Table
 from olympus.ui.schema import PENDING_SQL, find
 from olympus.ui.schema_parts import starter_sql
-from tests.ui.helpers import as_read, button, no_traceback, shown
+from tests.ui.helpers import (as_read, button, no_traceback, open_row, plain_tables, shown,
+                              table_frame)
 
 
 def _demo(app):
@@ -54,14 +55,14 @@ def test_find_ranks_exact_then_prefix_then_inside_and_counts_description_matches
 
 def test_loan_filter_lists_the_loan_tables_not_all_eight(app):
     at, _, _, snap = _demo(app)
-    listed = at.dataframe[0].value
+    listed = table_frame(at, 0)
     assert {"table", "cols", "rows"} <= set(listed.columns)  # counts are in the list itself
     assert len(listed) == len(snap.tables) == 8
     loans = snap.table("loans", schema="main")
     assert int(listed[listed["table"] == "loans"].iloc[0]["cols"]) == len(loans.columns)
 
     at.text_input(key=_key(at, ":q")).input("loan").run()
-    names = list(at.dataframe[0].value["table"])
+    names = list(table_frame(at, 0)["table"])
     expected = sorted(t.name for t in snap.tables if "loan" in t.name)
     mentions = [t.name for t in snap.tables
                 if "loan" not in t.name and "loan" in (t.description or "").lower()]
@@ -70,21 +71,34 @@ def test_loan_filter_lists_the_loan_tables_not_all_eight(app):
     assert f"{len(mentions)} more table" in shown(at)
 
     at.toggle(key=_key(at, ":desc")).set_value(True).run()
-    wide = list(at.dataframe[0].value["table"])
+    wide = list(table_frame(at, 0)["table"])
     assert wide[:len(names)] == names and sorted(wide[len(names):]) == sorted(mentions)
 
 
-def test_the_open_table_is_the_checked_row_and_the_detail(app):
+def test_the_open_table_is_the_marked_row_and_the_detail(app):
     at, _, _, _ = _demo(app)
     at.selectbox(key=_key(at, ":pick")).set_value("main.loans").run()
     no_traceback(at)
-    listed = at.dataframe[0]
-    at_row = list(listed.value["table"]).index("loans")
-    assert json.loads(listed.proto.selection_default)["selection"]["rows"] == [at_row]
+    listed = plain_tables(at)[0]
+    at_row = [row[0] for row in listed["rows"]].index("loans")
+    assert listed["selected"] == at_row and listed["selectable"]
     assert "main.loans" in [as_read(s.value).split(" ", 1)[-1] for s in at.subheader]
-    columns = at.dataframe[1].value
+    columns = table_frame(at, 1)
     assert columns[columns["column"] == "customer_id"].iloc[0]["references"] == \
         "customers.customer_id"
+    assert "12.5K" in list(table_frame(at, 0)["rows"])  # compact, the exact count on hover
+    assert ["12.5K", "12,506"] in [row[2] for row in listed["rows"]]
+
+    payments = [row[0] for row in listed["rows"]].index("payments")
+    open_row(at, 0, payments)  # a click on its row in the list
+    no_traceback(at)
+    assert "main.payments" in [as_read(s.value).split(" ", 1)[-1] for s in at.subheader]
+    assert plain_tables(at)[0]["selected"] == payments
+    assert at.selectbox(key=_key(at, ":pick")).value == "main.payments"
+    open_row(at, 0, payments, trigger="t1")  # the same click delivered again: nothing changes
+    open_row(at, 0, 99, trigger="t2")  # a row that isn't there: ignored
+    no_traceback(at)
+    assert plain_tables(at)[0]["selected"] == payments
 
 
 def test_query_this_table_hands_ask_a_starter_select_that_runs(app):
