@@ -23,6 +23,8 @@ MAX_PENDING = 10_000  # queued entries (a query's rows are one) before a writer 
 BATCH = 500
 LINGER_S = 0.05  # the writer gathers a batch this long (a flush wakes it at once)
 RETRIES = 5
+CHUNK = 48  # rows per write transaction (16 queries' log, audit and last use)
+LET_IN_S = 0.002  # between chunks, how long the journal steps aside for waiting writers
 _LIVE: "weakref.WeakSet[Journal]" = weakref.WeakSet()
 
 
@@ -89,16 +91,26 @@ class Journal:
                     self._queue.task_done()
 
     def _commit(self, batch: list[tuple[str, Any]]) -> None:
-        """One transaction for the batch; if it fails, each row on its own (one bad row never
+        """A few queries' rows per transaction, a query's rate-limit count let in between (it
+        waits for one chunk at most, not the whole batch)."""
+        from olympus.store_fast import write_lock
+
+        turns = write_lock(self.engine)
+        for start in range(0, len(batch), CHUNK):
+            if start:
+                turns.let_in(LET_IN_S)
+            self._commit_chunk(batch[start:start + CHUNK], turns)
+
+    def _commit_chunk(self, batch: list[tuple[str, Any]], turns) -> None:
+        """One transaction for the chunk; if it fails, each row on its own (one bad row never
         takes the others with it), retried while the store is unreachable."""
         from olympus.store_db import write
-        from olympus.store_fast import write_lock
 
         grouped: dict[str, list] = {}
         for kind, row in batch:
             grouped.setdefault(kind, []).append(row)
         try:
-            with write_lock(self.engine), write(self.engine) as conn:
+            with turns, write(self.engine) as conn:
                 for kind, rows in grouped.items():
                     self.writers[kind](conn, rows)
             return

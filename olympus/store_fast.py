@@ -5,28 +5,69 @@ ten times the statement itself."""
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import namedtuple
-from contextlib import nullcontext
-from typing import Any, ContextManager, Mapping
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-_WRITE_LOCKS: "weakref.WeakKeyDictionary[sa.Engine, threading.Lock]" = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
+
+class Turns:
+    """This process's writers to one SQLite store (the journal's batches, every query's
+    rate-limit count), one at a time. Colliding inside SQLite a writer sleeps 1, 2, 5.. ms between
+    tries (its busy handler); here it gets in the moment the other transaction ends. `waiting`
+    lets a long writer step aside between its transactions."""
+
+    def __init__(self) -> None:
+        self._lock, self._count = threading.Lock(), threading.Lock()
+        self.waiting = 0
+
+    def __enter__(self) -> "Turns":
+        if not self._lock.acquire(blocking=False):
+            with self._count:
+                self.waiting += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._count:
+                    self.waiting -= 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._lock.release()
+
+    def let_in(self, most_s: float) -> None:
+        """Between a long writer's transactions: wait (at most most_s) while others wait."""
+        deadline = time.monotonic() + most_s
+        while self.waiting and time.monotonic() < deadline:
+            time.sleep(0.0001)
 
 
-def write_lock(engine: sa.Engine) -> ContextManager:
-    """SQLite: this process's writers to a store (the journal's batch, a query's rate-limit count)
-    take turns on a lock. Colliding inside SQLite, a writer sleeps 1, 2, 5.. ms between tries
-    (its busy handler); a lock hands over the moment the other transaction ends."""
+class _Free(Turns):
+    """A server database (PostgreSQL) has row locks: its writers need no turns here."""
+
+    def __enter__(self) -> "Turns":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+_TURNS: "weakref.WeakKeyDictionary[sa.Engine, Turns]" = weakref.WeakKeyDictionary()
+_TURNS_LOCK = threading.Lock()
+_FREE = _Free()
+
+
+def write_lock(engine: sa.Engine) -> Turns:
+    """The store's Turns (SQLite), or none needed."""
     if engine.dialect.name != "sqlite":
-        return nullcontext()
-    lock = _WRITE_LOCKS.get(engine)
-    if lock is None:
-        with _LOCKS_LOCK:
-            lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
-    return lock
+        return _FREE
+    turns = _TURNS.get(engine)
+    if turns is None:
+        with _TURNS_LOCK:
+            turns = _TURNS.setdefault(engine, Turns())
+    return turns
 
 
 class FastStatement:
@@ -93,9 +134,11 @@ class FastStatement:
 
 
 class FastInsert:
-    """executemany of one table's INSERT on the transaction's own DBAPI connection, compiled
-    once per dialect and column set: the journal writes thousands of rows a minute, and
-    SQLAlchemy's per-row parameter work cost more than SQLite's insert."""
+    """One table's INSERT on the transaction's own DBAPI connection, compiled once per dialect
+    and column set: the journal writes thousands of rows a minute, and SQLAlchemy's per-row
+    parameter work cost more than SQLite's insert. Positional drivers (SQLite) get multi-row
+    VALUES: executemany steps once per row, its thread taking the interpreter lock back between
+    rows, which kept a query's thread waiting for the whole batch."""
 
     def __init__(self, table: sa.Table) -> None:
         self.table = table
@@ -111,10 +154,11 @@ class FastInsert:
             for keys, group in groups.items():
                 sql, binds, positional = self._compile(conn.dialect, keys)
                 if positional:
-                    values = [tuple(p(r[k]) if p else r[k] for k, _, p in binds) for r in group]
+                    _many_rows(cursor, sql, [tuple(p(r[k]) if p else r[k] for k, _, p in binds)
+                                             for r in group])
                 else:
-                    values = [{n: p(r[k]) if p else r[k] for k, n, p in binds} for r in group]
-                cursor.executemany(sql, values)
+                    cursor.executemany(sql, [{n: p(r[k]) if p else r[k] for k, n, p in binds}
+                                             for r in group])
         finally:
             cursor.close()
 
@@ -131,3 +175,16 @@ class FastInsert:
             found = self._compiled[(dialect.name, keys)] = (str(compiled), binds,
                                                             bool(compiled.positional))
         return found
+
+
+MAX_VARIABLES = 999  # bound values per statement (SQLite's lowest build-time limit)
+
+
+def _many_rows(cursor, sql: str, values: list[tuple]) -> None:
+    """`INSERT .. VALUES (?, ..)` for many rows: one statement per MAX_VARIABLES values."""
+    head, group = sql.rsplit(" VALUES ", 1)
+    per = max(1, MAX_VARIABLES // max(1, len(values[0])))
+    for start in range(0, len(values), per):
+        chunk = values[start:start + per]
+        cursor.execute(f"{head} VALUES {', '.join([group] * len(chunk))}",
+                       [v for row in chunk for v in row])

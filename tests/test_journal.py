@@ -141,3 +141,45 @@ def test_the_fast_insert_writes_rows_of_different_shapes_with_their_types(tmp_pa
         assert [(g.sql, g.question, g.cached) for g in got] == \
             [("SELECT 1", None, None), ("SELECT 2", "why?", True)], url
         assert all(g.created_at.replace(tzinfo=timezone.utc) == at for g in got), got
+
+
+def test_many_rows_land_whole_and_in_order_across_statements_and_chunks(tmp_path):
+    """More rows than one multi-row INSERT binds (MAX_VARIABLES) and than a journal chunk: every
+    row lands, in submission order."""
+    from olympus.journal import CHUNK
+    from olympus.store_fast import MAX_VARIABLES, FastInsert
+
+    store = Store.from_settings(make_settings(tmp_path))
+    count = max(3 * CHUNK, MAX_VARIABLES // 4 + 7)
+    journal = Journal(store.engine, {"log": FastInsert(query_log).execute})
+    journal.submit_all([("log", _row(f"SELECT {i}")) for i in range(count)])
+    assert journal.flush(timeout_s=30)
+    assert [r.sql for r in _rows(store)] == [f"SELECT {i}" for i in range(count)]
+
+
+def test_between_chunks_the_journal_lets_a_waiting_writer_in(tmp_path):
+    """A query's rate-limit count waits for one chunk's transaction, not the whole batch."""
+    from olympus.journal import CHUNK
+    from olympus.store_fast import write_lock
+
+    store = Store.from_settings(make_settings(tmp_path))
+    turns, order, started = write_lock(store.engine), [], threading.Event()
+
+    def slow(conn, rows: list) -> None:
+        started.set()
+        time.sleep(0.2)
+        order.append(f"chunk of {len(rows)}")
+        _log_rows(conn, rows)
+
+    def count() -> None:
+        started.wait(10)
+        with turns:
+            order.append("count")
+    journal = Journal(store.engine, {"log": slow})
+    waiter = threading.Thread(target=count)
+    waiter.start()
+    journal.submit_all([("log", _row(f"SELECT {i}")) for i in range(3 * CHUNK)])
+    assert journal.flush(timeout_s=30)
+    waiter.join(10)
+    assert order == [f"chunk of {CHUNK}", "count", f"chunk of {CHUNK}", f"chunk of {CHUNK}"]
+    assert len(_rows(store)) == 3 * CHUNK
