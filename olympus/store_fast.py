@@ -12,6 +12,8 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
+from olympus.store_lane import lane
+
 
 class Turns:
     """This process's writers to one SQLite store (the journal's batches, every query's
@@ -79,13 +81,23 @@ class FastStatement:
         self._compiled: dict[str, tuple[str, tuple | None, list | None, type | None]] = {}
 
     def rows(self, engine: sa.Engine, params: Mapping[str, Any], *, raw: bool = False) -> list:
-        """Read: the pool rolls back when the connection goes back. raw=True: the driver's own
-        tuples (hashable; `shape` converts one later, e.g. only on a memo miss)."""
-        conn = engine.raw_connection()
+        """Read (on SQLite through the store's lane). raw=True: the driver's own tuples
+        (hashable; `shape` converts one later, e.g. only on a memo miss)."""
+        kept = lane(engine)
+        if kept is None:
+            conn = engine.raw_connection()
+            try:
+                return self._run(conn, engine.dialect, params, raw_rows=raw)
+            finally:
+                conn.close()  # the pool rolls it back
+        conn, generation = kept.take(engine)
+        clean = False
         try:
-            return self._run(conn, engine.dialect, params, raw_rows=raw)
+            rows = self._run(conn, engine.dialect, params, raw_rows=raw)
+            clean = True
+            return rows
         finally:
-            conn.close()
+            kept.give(conn, generation, clean=clean)
 
     def shape(self, dialect, row: tuple) -> Any:
         """One raw row as rows() returns it: converted, as a named tuple."""
@@ -96,17 +108,23 @@ class FastStatement:
         """One write transaction (a statement with RETURNING). On SQLite (autocommit) the
         statement is its own transaction, and a writing statement takes the write lock as it
         starts, waiting on busy_timeout: what BEGIN IMMEDIATE does for a longer transaction."""
-        raw = engine.raw_connection()
+        kept = lane(engine)
+        raw, generation = kept.take(engine) if kept is not None else (engine.raw_connection(), 0)
+        clean = False
         try:
             with write_lock(engine):
                 rows = self._run(raw, engine.dialect, params)
                 raw.commit()
+            clean = True
             return rows
         except BaseException:
             raw.rollback()
             raise
         finally:
-            raw.close()
+            if kept is not None:
+                kept.give(raw, generation, clean=clean)
+            else:
+                raw.close()
 
     def _run(self, raw, dialect, params: Mapping[str, Any], *, raw_rows: bool = False) -> list:
         sql, order, processors, row_type = self._compile(dialect)
