@@ -60,20 +60,31 @@ class Limits:
                  window_s: int = WINDOW_S, clock: Callable[[], float] = time.time) -> None:
         self.counter, self.per_user, self.per_connection = counter, per_user, per_connection
         self.window_s, self.clock = window_s, clock
+        self._pairs: dict[tuple[str, str], tuple[Limit, Limit]] = {}  # built once per pair
 
     def acquire(self, user: str, connection_key: str) -> None:
         """Count one query for both; RateLimited (which limit, when to retry) if either is spent.
         A refused query gives back what it took from the other budget."""
         now = self.clock()
         window = int(now // self.window_s)
-        limits = (Limit(f"user:{user}", self.per_user, "user"),
-                  Limit(f"conn:{connection_key}", self.per_connection, "connection"))
+        limits = self._limits(user, connection_key)
         counts = incr_all(self.counter, [limit.key for limit in limits], window)
         over = next((limit for limit, n in zip(limits, counts) if n > limit.most), None)
         if over is not None:  # the first spent budget keeps its count; the others get it back
             for limit in limits[limits.index(over) + 1:] + limits[:limits.index(over)]:
                 self.counter.decr(limit.key, window)
             raise over.refusal(max(1, math.ceil((window + 1) * self.window_s - now)))
+
+    def _limits(self, user: str, connection_key: str) -> tuple[Limit, Limit]:
+        """The user's and the connection's budgets (frozen: shared by every query of the pair)."""
+        pair = self._pairs.get((user, connection_key))
+        if pair is None:
+            if len(self._pairs) >= 4096:
+                self._pairs.clear()
+            pair = self._pairs[(user, connection_key)] = (
+                Limit(f"user:{user}", self.per_user, "user"),
+                Limit(f"conn:{connection_key}", self.per_connection, "connection"))
+        return pair
 
     def bound(self, user: str) -> "_Bound":
         """The runner's `limiter.acquire(key)` shape, for one user."""

@@ -191,10 +191,10 @@ def run_query(connector: Connector, sql: str, *, limit: int | None = DEFAULT_ROW
     fetched = connector.fetch(clean, limit=limit, timeout_s=timeout, handle=handle,
                               **({} if bound is None else {"params": bound}))
     elapsed = (time.perf_counter() - start) * 1000
-    return QueryResult(columns=tuple(fetched.table.column_names),
-                       types=tuple(str(t) for t in fetched.table.schema.types),
-                       arrow=fetched.table,
-                       row_count=fetched.table.num_rows, truncated=fetched.truncated,
+    table = fetched.table
+    schema = table.schema
+    return QueryResult(columns=tuple(schema.names), types=tuple(map(str, schema.types)),
+                       arrow=table, row_count=table.num_rows, truncated=fetched.truncated,
                        elapsed_ms=elapsed, sql=clean, db_types=fetched.db_types,
                        truncated_by=fetched.truncated_by or ("rows" if fetched.truncated else None),
                        scanned_bytes=fetched.scanned_bytes)

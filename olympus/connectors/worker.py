@@ -3,7 +3,8 @@ exhausts the engine costs one restart instead of the whole app (every user's ses
 
 The child (`python -m olympus.connectors.worker`) builds the same connector class in-process
 and calls its ordinary `fetch`: read-only, settings, limits and the byte cap all apply there, so
-a huge result never crosses the pipe. Frames and a result's Arrow encoding: worker_wire."""
+a huge result never crosses the pipe. Frames and a result's Arrow encoding: worker_wire; the
+child's serving loop: worker_child."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from olympus.connectors.worker_wire import Reader, decode, encode, recv, send, widen
+from olympus.connectors.worker_wire import Reader, decode, send, widen
 from olympus.errors import OlympusError, QueryTimeout, UnknownError
 
+CHILD_MODULE = "olympus.connectors.worker_child"  # what the child runs (its serving loop)
 GRACE_S = 3.0  # past the timeout, an engine that ignored its interrupt is killed
 START_TIMEOUT_S = 60.0
 ENGINE_MEMORY_BYTES = 1024 ** 3  # DuckDB memory_limit / SQLite hard_heap_limit (their own)
@@ -58,7 +59,7 @@ class Worker:
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p), "MALLOC_ARENA_MAX": "2"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "olympus.connectors.worker"],
+        self.proc = subprocess.Popen([sys.executable, "-m", CHILD_MODULE],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      cwd=root, close_fds=True)
         widen(self.proc.stdout.fileno())
@@ -129,34 +130,40 @@ class Workers:
         self._lock = threading.Lock()
         self.closed = False
 
-    @contextmanager
-    def lease(self) -> Iterator["RemoteConnection"]:
-        """A worker for one session; it goes back to the idle list if it is still alive."""
-        with self._slots:
+    def lease(self) -> "_Lease":
+        """A worker for one session (`with workers.lease() as remote:`); it goes back to the
+        idle list when the session ends."""
+        return _Lease(self)
+
+    def _take(self) -> Worker:
+        self._slots.acquire()
+        try:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
-            worker = worker if worker is not None and worker.alive() else Worker(self.spec)
-            try:
-                yield RemoteConnection(self, worker)
-            finally:
-                self._give_back(worker)
+            return worker if worker is not None and worker.alive() else Worker(self.spec)
+        except BaseException:
+            self._slots.release()
+            raise
 
     def ready(self) -> bool:
-        """A started worker waits idle (a query leases it without a start-up)."""
+        """The worker lease() hands out next is alive (a query leases it without a start-up)."""
         with self._lock:
-            return any(worker.alive() for worker in self._idle)
+            return bool(self._idle) and self._idle[-1].alive()
 
     def _give_back(self, worker: Worker) -> None:
         """Back to the idle list; one stopped on a crash, timeout or cancel (its fetch read the
         exit) is replaced now. One that dies idle is found by the next ready() or lease()."""
-        if worker.proc.returncode is not None:
-            worker = _start_quietly(self.spec)
-        with self._lock:
-            if worker is not None and not self.closed:
-                self._idle.append(worker)
-                return
-        if worker is not None:
-            worker.stop()
+        try:
+            if worker.proc.returncode is not None:
+                worker = _start_quietly(self.spec)
+            with self._lock:
+                if worker is not None and not self.closed:
+                    self._idle.append(worker)
+                    return
+            if worker is not None:
+                worker.stop()
+        finally:
+            self._slots.release()
 
     def stop(self) -> None:
         """Stop idle children; a leased one is stopped when its session ends."""
@@ -164,6 +171,23 @@ class Workers:
             self.closed, idle, self._idle = True, self._idle, []
         for worker in idle:
             worker.stop()
+
+
+class _Lease:
+    """Workers.lease(): a class, not a generator, as it runs on every query."""
+
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
+        self.worker: Worker | None = None
+
+    def __enter__(self) -> "RemoteConnection":
+        self.worker = self.workers._take()
+        return RemoteConnection(self.workers, self.worker)
+
+    def __exit__(self, *exc: Any) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            self.workers._give_back(worker)
 
 
 def _start_quietly(spec: Spec) -> Worker | None:
@@ -208,91 +232,3 @@ def _unpickle_error(meta: dict) -> Exception:
         return pickle.loads(meta["error"])
     except Exception:  # an error class that can't be rebuilt still says what happened
         return UnknownError(str(meta.get("text") or "The database engine failed."))
-
-
-# ---- the child ------------------------------------------------------------------------------
-def _limit_memory(limit: int | None) -> None:
-    if limit is None:
-        return
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):  # not on this platform: the engine limit holds
-        pass
-
-
-def _error_meta(exc: BaseException, memory_bytes: int | None) -> dict:
-    text = f"{exc} {getattr(exc, 'detail', '') or ''}"
-    if isinstance(exc, MemoryError) or "out of memory" in text.lower() \
-            or "could not allocate" in text.lower():
-        limit = f" ({memory_bytes // 1024 ** 2:,} MB)" if memory_bytes else ""
-        exc = OutOfMemory(f"The query needed more memory than this connection allows{limit}.",
-                          sql=getattr(exc, "sql", None))
-    elif not isinstance(exc, OlympusError):
-        exc = UnknownError(f"The database engine failed: {type(exc).__name__}.")
-    try:
-        return {"ok": False, "error": pickle.dumps(exc), "text": str(exc)}
-    except Exception:
-        return {"ok": False, "error": b"", "text": str(exc)}
-
-
-def _build(spec: Spec):
-    import importlib
-
-    module, name = spec.cls.split(":")
-    connector = getattr(importlib.import_module(module), name)(spec.params, **spec.options)
-    connector.isolated = False  # in here the engine runs in-process
-    connector.solo = True  # and one query at a time
-    return connector
-
-
-def _serve(inp, out) -> None:
-    spec: Spec = recv(inp)[0]["spec"]
-    _limit_memory(spec.memory_bytes)
-    try:
-        connector = _build(spec)
-    except BaseException as exc:
-        send(out, _error_meta(exc, spec.memory_bytes))
-        return
-    _answer(connector, {"sql": "SELECT 1", "limit": 1, "timeout_s": 30}, None)  # warm up
-    send(out, {"ok": True})
-    while True:
-        try:
-            request, _ = recv(inp)
-        except EOFError:  # the app closed the pipe
-            return
-        meta, parts = _answer(connector, request, spec.memory_bytes)
-        send(out, meta, *parts)
-        try:
-            connector.between_queries()
-        except Exception:  # the next query opens what it needs and reports its own error
-            pass
-
-
-def _answer(connector, request: dict, memory_bytes: int | None) -> tuple[dict, list]:
-    """(meta, body parts) of one request's reply: the result, or the error it raised."""
-    try:
-        got = connector.fetch(request["sql"], limit=request["limit"],
-                              timeout_s=request["timeout_s"], params=request.get("params"))
-        layout, parts = encode(got.table)
-    except BaseException as exc:  # MemoryError included: reported, and the child lives on
-        return _error_meta(exc, memory_bytes), []
-    return {"ok": True, "layout": layout, "truncated": got.truncated,
-            "db_types": got.db_types, "truncated_by": got.truncated_by}, parts
-
-
-def main() -> None:
-    """Protocol on the original stdin/stdout; anything the engine prints goes to stderr."""
-    from olympus.cli_startup import lean_arrow
-
-    lean_arrow(numpy=True)  # rows become Arrow IPC here: pandas is never needed
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    _serve(sys.stdin.buffer, out)
-
-
-if __name__ == "__main__":  # run the imported module's main: errors pickle under its name
-    from olympus.connectors.worker import main as serve
-
-    serve()
