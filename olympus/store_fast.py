@@ -8,6 +8,8 @@ import threading
 import time
 import weakref
 from collections import namedtuple
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Mapping
 
 import sqlalchemy as sa
@@ -172,8 +174,7 @@ class FastInsert:
             for keys, group in groups.items():
                 sql, binds, positional = self._compile(conn.dialect, keys)
                 if positional:
-                    _many_rows(cursor, sql, [tuple(p(r[k]) if p else r[k] for k, _, p in binds)
-                                             for r in group])
+                    _many_rows(cursor, sql, _values(binds, group))
                 else:
                     cursor.executemany(sql, [{n: p(r[k]) if p else r[k] for k, n, p in binds}
                                              for r in group])
@@ -198,11 +199,26 @@ class FastInsert:
 MAX_VARIABLES = 999  # bound values per statement (SQLite's lowest build-time limit)
 
 
-def _many_rows(cursor, sql: str, values: list[tuple]) -> None:
+def _values(binds: list, rows: list[Mapping[str, Any]]) -> list[list]:
+    """Each row's values in bind order (one C lookup per row), converted where the column's
+    type says (SQLite's datetimes as text): the journal thread's Python holds the interpreter
+    lock, which a query's thread then waits for."""
+    get = itemgetter(*[key for key, _, _ in binds])
+    convert = [(i, p) for i, (_, _, p) in enumerate(binds) if p is not None]
+    out = []
+    for row in rows:
+        values = list(get(row)) if len(binds) > 1 else [get(row)]
+        for i, p in convert:
+            values[i] = p(values[i])
+        out.append(values)
+    return out
+
+
+def _many_rows(cursor, sql: str, values: list[list]) -> None:
     """`INSERT .. VALUES (?, ..)` for many rows: one statement per MAX_VARIABLES values."""
     head, group = sql.rsplit(" VALUES ", 1)
     per = max(1, MAX_VARIABLES // max(1, len(values[0])))
     for start in range(0, len(values), per):
         chunk = values[start:start + per]
         cursor.execute(f"{head} VALUES {', '.join([group] * len(chunk))}",
-                       [v for row in chunk for v in row])
+                       list(chain.from_iterable(chunk)))
