@@ -13,6 +13,7 @@ from olympus.connectors.files import FileConnector
 from olympus.connectors.worker import RemoteCursor
 from olympus.connectors.traits import (FILES, RUNS_TEXT, SETTINGS, AgentRules, Capabilities,
                                        SQLPolicy)
+from olympus.connectors.watchdog import WATCHDOG
 from olympus.errors import ConnectionFailed, ErrorRule, PermissionDenied, UnsafeSQL
 
 TABLES_SQL = """
@@ -164,9 +165,14 @@ class DuckDB(FileConnector):
         try:
             yield self._kept
         except BaseException:
-            kept, self._kept = self._kept, None
-            kept.discard()
+            self._discard_kept()
             raise
+
+    def _discard_kept(self) -> None:
+        """A query that failed on the kept cursor: the next one opens a fresh cursor."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.discard()
 
     # ---- privileges: the file is opened read-only, so these credentials can't write ---------
     privileges_in_session = False
@@ -178,8 +184,6 @@ class DuckDB(FileConnector):
         """The file is open read-only; a timer interrupts a query that runs past the timeout."""
         if isinstance(cursor, RemoteCursor):  # the worker's own session does this
             return None
-        from olympus.connectors.watchdog import WATCHDOG
-
         return WATCHDOG.arm(timeout_s, cursor.interrupt)
 
     def interrupt(self, cursor):
@@ -238,5 +242,11 @@ class _KeptCursor:
         except Exception:  # already closed with its connection
             pass
 
-    def __getattr__(self, name: str) -> Any:
+    def execute(self, sql: str, *args: Any) -> Any:
+        return self._cursor.execute(sql, *args)
+
+    def to_arrow_reader(self, batch_size: int) -> Any:
+        return self._cursor.to_arrow_reader(batch_size)
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the DuckDB cursor (interrupt, ..)
         return getattr(self._cursor, name)

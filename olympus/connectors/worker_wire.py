@@ -24,6 +24,7 @@ PIPE_BYTES = 1024 ** 2
 READ_AHEAD = 64 * 1024
 SCHEMA_MEMO_BYTES = 64 * 1024  # schemas up to this size are remembered, decoded (per process)
 _SCHEMAS = Memo(64)  # serialized schema -> pa.Schema: the bytes are the key, so never stale
+_PLAIN = Memo(64)  # serialized schema -> no dictionary column (the child's side)
 
 
 # ---- frames ---------------------------------------------------------------------------------
@@ -102,9 +103,9 @@ def encode(table: "pa.Table") -> tuple[tuple, list]:
     """(layout for the meta, body parts): the schema's and each batch's IPC message, or one
     IPC stream when a column needs dictionaries."""
     schema = table.schema
-    if any(_has_dictionary(t) for t in schema.types):
-        return ("stream",), [_stream(table)]
     head = schema.serialize()
+    if not _plain(schema, head):
+        return ("stream",), [_stream(table)]
     bodies = [batch.serialize() for batch in table.to_batches()]
     return ("parts", head.size, tuple(b.size for b in bodies)), [head, *bodies]
 
@@ -132,6 +133,15 @@ def _schema(buf: "pa.Buffer", size: int) -> "pa.Schema":
     if size > SCHEMA_MEMO_BYTES:
         return pa.ipc.read_schema(head)
     return _SCHEMAS.get(head.to_pybytes(), lambda: pa.ipc.read_schema(head))
+
+
+def _plain(schema: "pa.Schema", head: "pa.Buffer") -> bool:
+    """No dictionary in any column (decided once per schema the child has seen)."""
+    def check() -> bool:
+        return not any(_has_dictionary(t) for t in schema.types)
+    if head.size > SCHEMA_MEMO_BYTES:
+        return check()
+    return _PLAIN.get(head.to_pybytes(), check)
 
 
 def _has_dictionary(type_: "pa.DataType") -> bool:
