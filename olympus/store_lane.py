@@ -17,7 +17,8 @@ KEEP = 2  # connections kept per store (more concurrent statements use the pool 
 
 
 class Lane:
-    """take() a connection, give() it back; a store's dispose() closes those kept."""
+    """take() a connection, give() it back; a store's dispose() (or the end of its engine or
+    of the process) closes those kept."""
 
     def __init__(self) -> None:
         self._kept: list = []  # pooled connections (PoolProxiedConnection), last used on top
@@ -65,4 +66,7 @@ def lane(engine: sa.Engine) -> Lane | None:
             if found is None:
                 found = _LANES[engine] = Lane()
                 sa.event.listen(engine, "engine_disposed", found.disposed)
+                # closed with the engine, or at exit: SQLite checkpoints the WAL into the file
+                # and removes it when the last connection closes, as the pool's do
+                weakref.finalize(engine, found.disposed)
     return found

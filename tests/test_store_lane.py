@@ -77,3 +77,21 @@ def test_a_server_store_keeps_its_pool(pg_url):
         assert lane(engine) is None
     finally:
         engine.dispose()
+
+
+def test_a_process_that_exits_with_a_kept_connection_leaves_no_wal_behind(tmp_path):
+    """The kept connection closes at exit like the pool's: the last one to close checkpoints
+    the WAL into the store file and removes it (a later process finds the file as it was)."""
+    store = Store.from_settings(make_settings(tmp_path))
+    store.add("local", "db", "postgresql", {"host": "h1", "database": "d", "username": "u"})
+    store.dispose()
+    script = textwrap.dedent("""
+        from olympus.config import Settings
+        from olympus.store import Store
+        from olympus.store_lane import lane
+        store = Store.from_settings(Settings.from_env())
+        store.get("local", "db")
+        assert lane(store.engine)._kept  # still kept when the process ends""")
+    subprocess.run([sys.executable, "-c", script], env=clean_env(tmp_path), cwd=REPO,
+                   check=True, timeout=120, capture_output=True)
+    assert not (tmp_path / "olympus.db-wal").exists()
