@@ -88,7 +88,7 @@ def pickers(ws: Workspace, records: list, agent_ok: bool, why: str) -> tuple[str
     with left:
         name = widgets.connection_picker(
             records, state.selected_connection(ws.owner, [r.name for r in records]),
-            key="ask:conn")
+            key="ask:conn", few=widgets.FEW_CONNECTIONS)
         state.select_connection(ws.owner, name)
     if not agent_ok:
         st.session_state["ask:mode"] = "sql"

@@ -38,7 +38,8 @@ def render() -> None:
     # rows are flex containers, not st.columns: one block each instead of one per column
     with st.container(horizontal=True, vertical_alignment="bottom"):
         name = widgets.connection_picker(
-            records, state.selected_connection(ws.owner, names), key="schema:conn")
+            records, state.selected_connection(ws.owner, names), key="schema:conn",
+            few=widgets.FEW_CONNECTIONS)
         state.select_connection(ws.owner, name)
         info = st.empty()
         clicked = st.button("Refresh schema", icon=ICONS["refresh"], key="schema:refresh")

@@ -164,17 +164,28 @@ def test_summary(result: Any) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
+FEW_CONNECTIONS = 6  # Ask and Schema show up to this many connections as pills
+
+
 def connection_picker(records: list[ConnectionRecord], selected: str | None, *,
                       key: str, on_change: Callable[[], None] | None = None,
-                      label: str = "Connection") -> str | None:
-    """A selectbox of this owner's connections; returns the chosen name."""
+                      label: str = "Connection", few: int = 0) -> str | None:
+    """This owner's connections, one chosen; returns its name. Up to `few` of them are pills
+    (one click, and about 20 ms lighter for the browser to draw than a dropdown, a good part of
+    a page switch); more are a dropdown you can type into."""
     names = [r.name for r in records]
     if not names:
         return None
     by_name = {r.name: r for r in records}
     index = names.index(selected) if selected in names else 0
+    label_of = lambda n: f"{n}  ·  {type_label(by_name[n].type)}"  # noqa: E731
+    if len(names) <= few:
+        if st.session_state.get(key) not in names:  # a renamed or removed connection
+            st.session_state.pop(key, None)
+        return st.pills(label, names, default=names[index], required=True, key=key,  # pills
+                        on_change=on_change, format_func=lambda n: md_text(label_of(n)))  # are md
     return st.selectbox(label, names, index=index, key=key, on_change=on_change,
-                        format_func=lambda n: f"{n}  ·  {type_label(by_name[n].type)}")
+                        format_func=label_of)
 
 
 def no_connections() -> None:

@@ -26,6 +26,18 @@ def go(page, label: str) -> None:
     wait_idle(page)
 
 
+def choose_connection(page, name) -> None:
+    """Pick a connection on Ask or Schema as a person does: its pill when there are a few, else
+    from the dropdown (name: a regex on "Name · Type")."""
+    page.get_by_text("Connection", exact=True).first.wait_for()
+    pills = page.get_by_role("radiogroup", name="Connection")
+    if pills.count():
+        pills.get_by_role("radio", name=name).first.click()
+    else:
+        page.get_by_label("Connection").click()
+        page.get_by_role("option", name=name).click()
+
+
 def shot(page, artifacts_dir, name: str) -> None:
     """Whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
     size = page.viewport_size

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_app_browser import go, wait_idle
+from tests.e2e.test_app_browser import choose_connection, go, wait_idle
 from tests.e2e.test_notebook_browser import store_ws
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,8 +73,7 @@ def test_cancel_stops_the_download_on_postgresql(page, streamlit_server, pg_url,
                                 "'%3000 + g % 2%' AND state = 'active' "
                                 "AND pid <> pg_backend_pid()").fetchone()[0]
     open_ask(page, streamlit_server)
-    page.get_by_label("Connection").click()
-    page.get_by_role("option", name=re.compile(r"^PGdl")).click()
+    choose_connection(page, re.compile(r"^PGdl"))
     wait_idle(page)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(PG_LONG)

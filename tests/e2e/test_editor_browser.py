@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.e2e.test_app_browser import wait_idle
+from tests.e2e.test_app_browser import choose_connection, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -135,8 +135,7 @@ def test_hostile_catalog_names_complete_as_text(page, streamlit_server, tmp_path
     ws.add_connection("Hostile", "duckdb", {"path": path})
     try:
         open_ask(page, streamlit_server)
-        page.get_by_label("Connection").click()
-        page.get_by_role("option", name=re.compile(r"^Hostile · ")).click()
+        choose_connection(page, re.compile(r"^Hostile · "))
         wait_idle(page)
         editor(page).locator(".ace_content").click()
         page.keyboard.type("SELECT xq", delay=30)
@@ -232,8 +231,7 @@ def test_cancel_on_postgresql_leaves_pg_stat_activity(page, streamlit_server, pg
                 "AND state = 'active' AND pid <> pg_backend_pid()")).scalar()
 
     open_ask(page, streamlit_server)
-    page.get_by_label("Connection").click()  # the selectbox
-    page.get_by_role("option", name=re.compile(r"^PG · ")).click()
+    choose_connection(page, re.compile(r"^PG · "))
     wait_idle(page)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(PG_HEAVY)

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.agent.fake_openai import FakeOpenAI, run_sql, say
 from tests.e2e.conftest import _stop, start_app
-from tests.e2e.test_app_browser import wait_idle
+from tests.e2e.test_app_browser import choose_connection, wait_idle
 from tests.services import free_port
 from tests.ui.test_untrusted import build
 
@@ -106,8 +106,7 @@ def test_payloads_render_as_text_and_nothing_is_fetched(page, planted_app, llm, 
     watch.check()
 
     go(page, "Schema")
-    page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name=re.compile(r"Sales !\[c\]")).click()
+    choose_connection(page, re.compile(r"Sales !\[c\]"))
     wait_idle(page)
     page.get_by_placeholder("Filter tables by name").fill("orders")
     page.keyboard.press("Enter")

@@ -329,11 +329,11 @@ def test_ask_examples_follow_the_demo_by_its_mark_not_its_name(app, olympus_home
     duckdb.connect(str(tmp_path / "mine.duckdb")).close()
     workspace().add_connection("Demo", "duckdb", {"path": str(tmp_path / "mine.duckdb")})
     at = app("pages/3_Ask.py")
-    at.selectbox(key="ask:conn").set_value("Lending").run()
+    at.pills(key="ask:conn").set_value("Lending").run()
     no_traceback(at)
     assert "try one of these" in shown(at)
     assert any(b.label == "Loans originated per month" for b in at.button)
-    at.selectbox(key="ask:conn").set_value("Demo").run()  # a user's DuckDB that took the name
+    at.pills(key="ask:conn").set_value("Demo").run()  # a user's DuckDB that took the name
     assert "try one of these" not in shown(at)
     assert not any(b.label == "Loans originated per month" for b in at.button)
 

@@ -20,7 +20,8 @@ from tests.ui.helpers import (as_read, button, graph_edges, no_traceback, open_e
                               table_frame)
 from tests.ui.test_safe_text import live_markup
 
-MARKDOWN_FIELDS = {"body", "label", "help", "text"}  # what Streamlit renders as markdown
+MARKDOWN_FIELDS = {"body", "label", "help", "text", "content"}  # what Streamlit renders as
+# markdown ("content": a pill's or a segmented control's option)
 PLAIN_TYPES = {"text", "code"}  # st.text / st.code: shown exactly as typed
 
 
