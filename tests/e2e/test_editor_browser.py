@@ -38,9 +38,32 @@ def open_ask(page, server) -> None:
 
 
 def editor(page):
+    """The editor's root with Ace in it (an empty editor is a light shell until clicked)."""
     box = page.locator(EDITOR).first
+    box.locator(".olympus-sql-box").wait_for()
+    if box.locator(".olympus-sql-shell").count():
+        box.locator(".olympus-sql-shell").click()
     expect(box.locator(".ace_editor .ace_content")).to_be_visible()
     return box
+
+
+def test_an_empty_editor_is_a_shell_until_clicked_or_focused(page, streamlit_server):
+    open_ask(page, streamlit_server)
+    box = page.locator(EDITOR).first
+    shell = box.get_by_role("textbox", name="SQL editor")
+    expect(shell).to_have_class("olympus-sql-shell")  # drawn without Ace: a lighter page switch
+    expect(shell).to_contain_text("SELECT … (tables, columns and keywords complete")
+    expect(box.locator(".ace_editor")).to_have_count(0)
+    shell.focus()  # as Tab does: Ace takes its place, focused, and gets the typing
+    page.keyboard.type("SELECT 42 AS answer", delay=15)
+    expect(box.locator(".ace_content")).to_contain_text("SELECT 42 AS answer")
+    expect(box.locator(".olympus-sql-shell")).to_have_count(0)
+    expect(box.locator(".ace_keyword", has_text="SELECT")).to_be_visible()
+    page.keyboard.press("Control+Enter")
+    main = page.locator('[data-testid="stMain"], #stMain').first
+    expect(facts(main, "1 row · 1 column")).to_be_visible()
+    wait_idle(page)
+    expect(editor(page).locator(".ace_content")).to_contain_text("SELECT 42 AS answer")
 
 
 def type_in_editor(page, sql: str) -> None:

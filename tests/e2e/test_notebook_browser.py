@@ -36,7 +36,9 @@ def main(page):
 
 def type_sql(page, sql: str) -> None:
     """Into the open cell's editor, then Ctrl+Enter (saves and runs it)."""
-    content = page.locator(EDITOR).first.locator(".ace_editor .ace_content")
+    root = page.locator(EDITOR).first
+    root.locator(".olympus-sql-box").click()  # an empty cell's editor is a shell until then
+    content = root.locator(".ace_editor .ace_content")
     expect(content).to_be_visible()
     content.click()
     page.keyboard.press("Control+A")

@@ -1,6 +1,9 @@
 // Olympus's SQL editor: Ace (vendored from ace-builds, see ace/LICENSE) drawn in the page by
 // Streamlit's custom components v2, so no iframe and no React app per editor. Ace and its files
 // load once per browser tab from this folder; every mount after that only creates an editor.
+// An empty editor is first drawn as a light shell that looks the same (a gutter "1" and the
+// placeholder); Ace is created in its place on the first click, tap or focus, or when code
+// arrives. Ace's creation and first layout cost a page switch ~25 ms, for a box nobody typed in.
 //
 // Untrusted data: the catalog's names, the SQL and the placeholder arrive as plain values. They
 // reach the page only as text (Ace's text layer, textContent): nothing here builds HTML from data.
@@ -18,6 +21,12 @@ const CSS = `
   border-radius: var(--st-base-radius, 0.5rem); overflow: hidden; }
 .olympus-sql-box:focus-within { border-color: var(--st-primary-color, #4F46E5); }
 .olympus-sql-ace { width: 100%; font-size: 14px; }
+.olympus-sql-shell { display: flex; cursor: text; font-size: 14px; line-height: 19px;
+  font-family: var(--st-code-font, monospace); color: var(--st-text-color, inherit); }
+.olympus-sql-shell:focus { outline: none; }
+.olympus-sql-shell .gutter { width: 41px; padding-right: 13px; box-sizing: border-box;
+  text-align: right; opacity: 0.55; }
+.olympus-sql-shell .hint { padding-left: 4px; opacity: 0.5; white-space: pre-wrap; }
 .olympus-sql-bar { display: flex; justify-content: flex-end; gap: 0.5rem; }
 .olympus-sql-bar button { font: inherit; font-family: var(--st-font, sans-serif);
   font-size: 0.875rem; line-height: 1.6; padding: 0.25rem 0.75rem; cursor: pointer;
@@ -93,18 +102,20 @@ function button(label, primary, onClick) {
 function send(state, kind) {
   clearTimeout(state.timer);
   state.timer = null;
-  const text = state.editor.getValue();
+  const text = state.editor ? state.editor.getValue() : "";
   state.sent.push(text);
   if (state.sent.length > 50) state.sent.shift();
   state.count += 1;
   state.api.setTriggerValue(kind, { id: `${state.nonce}:${state.count}`, text });
 }
 
-function create(ace, parent) {
+function frame(parent) {
+  // The border, Ace's host and the buttons. Ace's own box stays borderless, so the height it
+  // sets is the height it measures (no redraw).
   const root = document.createElement("div");
   root.className = "olympus-sql";
-  const box = document.createElement("div"); // the border: Ace's own box stays borderless, so
-  box.className = "olympus-sql-box"; // the height it sets is the height it measures (no redraw)
+  const box = document.createElement("div");
+  box.className = "olympus-sql-box";
   const host = document.createElement("div");
   host.className = "olympus-sql-ace";
   box.append(host);
@@ -112,20 +123,62 @@ function create(ace, parent) {
   bar.className = "olympus-sql-bar";
   root.append(box, bar);
   parent.appendChild(root);
-  const editor = ace.edit(host, {
+  const state = {
+    editor: null, root, host, code: null, sent: [], count: 0, timer: null, quiet: false,
+    items: [], data: {}, nonce: Math.random().toString(36).slice(2),
+  };
+  bar.append(button("Format", false, () => send(state, "format")),
+    button("Run", true, () => send(state, "submit")));
+  return state;
+}
+
+function shell(state, data) {
+  // An empty editor as it looks, without Ace: made real on the first click, tap or focus.
+  const box = document.createElement("div");
+  box.className = "olympus-sql-shell";
+  box.tabIndex = 0;
+  box.setAttribute("role", "textbox");
+  box.setAttribute("aria-multiline", "true");
+  box.setAttribute("aria-label", "SQL editor");
+  box.style.height = `${(data.minLines || 8) * LINE_PX}px`;
+  const gutter = document.createElement("span");
+  gutter.className = "gutter";
+  gutter.textContent = "1";
+  const hint = document.createElement("span");
+  hint.className = "hint";
+  hint.textContent = String(data.placeholder || "");
+  box.append(gutter, hint);
+  const wake = () => activate(state, true);
+  box.addEventListener("pointerdown", wake, { once: true });
+  box.addEventListener("focus", wake, { once: true });
+  state.shell = box;
+  state.host.append(box);
+}
+
+function activate(state, focus) {
+  // Ace in the shell's place, with the latest data; focused when the person asked for it.
+  if (state.editor || state.waking) return;
+  state.waking = true;
+  loadAce().then((ace) => {
+    state.waking = false;
+    if (state.editor || !state.root.isConnected) return;
+    if (state.shell) state.shell.remove();
+    state.shell = null;
+    attach(ace, state);
+    update(state, state.data, state.root.parentElement);
+    drawNow(state.editor);
+    if (focus) state.editor.focus();
+  });
+}
+
+function attach(ace, state) {
+  state.editor = ace.edit(state.host, {
     mode: "ace/mode/sql", wrap: true, showPrintMargin: false, useWorker: false,
     enableBasicAutocompletion: true, enableLiveAutocompletion: true, enableSnippets: false,
     highlightActiveLine: false, highlightGutterLine: false, textInputAriaLabel: "SQL editor",
     fontFamily: "var(--st-code-font, monospace)",
   });
-  const state = {
-    editor, root, code: null, sent: [], count: 0, timer: null, quiet: false, items: [],
-    nonce: Math.random().toString(36).slice(2),
-  };
   listen(state);
-  bar.append(button("Format", false, () => send(state, "format")),
-    button("Run", true, () => send(state, "submit")));
-  return state;
 }
 
 function listen(state) {
@@ -194,25 +247,26 @@ function drawNow(editor) {
 
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
-  const ready = (ace) => {
-    let state = EDITORS.get(parentElement);
-    const fresh = !state;
-    if (fresh) {
-      if (!parentElement.isConnected) return; // unmounted while Ace was loading
-      state = create(ace, parentElement);
-      EDITORS.set(parentElement, state);
-    }
-    state.api = { setTriggerValue };
-    update(state, data || {}, parentElement);
-    if (fresh) drawNow(state.editor);
-  };
-  if (EDITORS.has(parentElement) && window.ace) ready(window.ace);
-  else loadAce().then(ready);
+  let state = EDITORS.get(parentElement);
+  if (!state) {
+    state = frame(parentElement);
+    EDITORS.set(parentElement, state);
+  }
+  state.api = { setTriggerValue };
+  state.data = data || {};
+  if (state.editor) {
+    update(state, state.data, parentElement);
+  } else if (String(state.data.code ?? "") || state.waking) {
+    activate(state, false); // code to show (or a click already waking it): Ace now
+  } else if (!state.shell) {
+    shell(state, state.data);
+    loadAce(); // in the background: ready by the time someone clicks
+  }
   return () => {
     const mounted = EDITORS.get(parentElement);
     if (!mounted) return;
     clearTimeout(mounted.timer);
-    mounted.editor.destroy();
+    if (mounted.editor) mounted.editor.destroy();
     mounted.root.remove();
     EDITORS.delete(parentElement);
   };
