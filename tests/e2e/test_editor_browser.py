@@ -6,6 +6,7 @@ server within 2 s, and a new result's top lands inside the window."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -35,6 +36,26 @@ def open_ask(page, server) -> None:
     page.goto(server["url"] + "/Ask")
     page.locator("h1", has_text="Ask").wait_for()
     wait_idle(page, 60_000)
+
+
+@contextlib.contextmanager
+def server_workspace(monkeypatch, server):
+    """A Workspace on the shared app server's own store (its home, local mode), closed after."""
+    from olympus.config import Settings
+    from olympus.store import Store
+    from olympus.workspace import Workspace
+
+    monkeypatch.setenv("OLYMPUS_HOME", str(server["home"]))
+    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    ws = Workspace(store, settings=settings)
+    try:
+        yield ws
+    finally:
+        ws.close()
+        store.dispose()
 
 
 def editor(page):
@@ -141,21 +162,12 @@ def test_the_editor_follows_the_light_and_dark_theme(page, streamlit_server):
 def test_hostile_catalog_names_complete_as_text(page, streamlit_server, tmp_path, monkeypatch):
     import duckdb
 
-    from olympus.config import Settings
-    from olympus.store import Store
-    from olympus.workspace import Workspace
-
     table, column = "xq<img src=x onerror='window.__pwned=1'>", "xq<b>bold</b>"
     path = str(tmp_path / "hostile.duckdb")
     with duckdb.connect(path) as db:
         db.execute(f'CREATE TABLE "{table}" ("{column}" INTEGER)')
-    monkeypatch.setenv("OLYMPUS_HOME", str(streamlit_server["home"]))
-    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER"):
-        monkeypatch.delenv(name, raising=False)
-    settings = Settings.from_env()
-    store = Store.from_settings(settings)
-    ws = Workspace(store, settings=settings)
-    ws.add_connection("Hostile", "duckdb", {"path": path})
+    with server_workspace(monkeypatch, streamlit_server) as ws:
+        ws.add_connection("Hostile", "duckdb", {"path": path})
     try:
         open_ask(page, streamlit_server)
         choose_connection(page, re.compile(r"^Hostile · "))
@@ -168,9 +180,8 @@ def test_hostile_catalog_names_complete_as_text(page, streamlit_server, tmp_path
         expect(popup.locator("img, b")).to_have_count(0)  # no markup made from them
         assert page.evaluate("() => window.__pwned") is None
     finally:  # the server is shared with later tests: leave only the demo behind
-        ws.remove_connection("Hostile")
-        ws.close()
-        store.dispose()
+        with server_workspace(monkeypatch, streamlit_server) as ws:
+            ws.remove_connection("Hostile")
 
 
 def test_cancel_stops_a_long_demo_query_within_two_seconds(page, streamlit_server):
@@ -226,25 +237,12 @@ def test_new_result_scrolls_into_view_after_a_long_history(page, streamlit_serve
 
 def test_cancel_on_postgresql_leaves_pg_stat_activity(page, streamlit_server, pg_url,
                                                      monkeypatch):
-    from olympus.config import Settings
-    from olympus.store import Store
-    from olympus.workspace import Workspace
-
     url = make_url(pg_url)
-    monkeypatch.setenv("OLYMPUS_HOME", str(streamlit_server["home"]))
-    for name in ("OLYMPUS_STORE_URL", "OLYMPUS_SECRET_KEY", "OLYMPUS_OWNER"):
-        monkeypatch.delenv(name, raising=False)
-    settings = Settings.from_env()
-    store = Store.from_settings(settings)
-    ws = Workspace(store, settings=settings)
-    try:
+    with server_workspace(monkeypatch, streamlit_server) as ws:
         ws.add_connection("PG", "postgresql", {
             "host": url.query.get("host") or url.host or "127.0.0.1", "port": url.port or 5432,
             "database": url.database, "username": url.username or "postgres",
             "password": url.password or "", "sslmode": "disable"})
-    finally:
-        ws.close()
-        store.dispose()
     admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
 
     def sleeping() -> int:
