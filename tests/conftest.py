@@ -32,6 +32,20 @@ def pytest_configure(config):
     os.environ["OLYMPUS_DATA_DIR"] = os.pathsep.join([*([given] if given else []), *roots])
 
 
+@pytest.fixture(autouse=True)
+def _release_cached_resources():
+    """After each test, Streamlit's process-wide resource cache lets go of what its AppTests
+    built (stores, pools, DuckDB workers, health monitors; on_release disposes each). Every test
+    has a home of its own, so nothing is shared; held for the rest of the run, their connections
+    and pipes took the process past 1,024 file descriptors (select() then fails)."""
+    yield
+    import sys
+
+    st = sys.modules.get("streamlit")
+    if st is not None:
+        st.cache_resource.clear()
+
+
 def _timed(name: str, started: float) -> None:
     STARTUP_SECONDS[name] = time.monotonic() - started
 

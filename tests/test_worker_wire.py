@@ -161,3 +161,30 @@ def test_in_process_store_writers_take_turns_on_one_lock(tmp_path):
         assert done == [[2]]
     finally:
         engine.dispose()
+
+
+def test_a_reply_on_a_descriptor_numbered_past_1023_is_read():
+    """A busy app (pools, sockets, workers) gets descriptors past select()'s 1,024 limit: the
+    reply is still read (poll), and the deadline still holds."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = 1500
+    assert hard > high, f"this machine allows only {hard} descriptors"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, high + 1), hard))
+    read_fd, write_fd = os.pipe()
+    try:
+        os.dup2(read_fd, high)
+        table = pa.table({"x": [1, 2, 3]})
+        layout, parts = wire.encode(table)
+        os.write(write_fd, _frames(layout, parts))
+        reader = wire.Reader(high)
+        meta, body = reader.frame(time.monotonic() + 10)
+        assert wire.decode(meta["layout"], body).equals(table)
+        assert reader.frame(time.monotonic() + 10)[0] == {"ok": True, "n": 2}
+        with pytest.raises(TimeoutError):
+            reader.frame(time.monotonic() + 0.2)
+    finally:
+        for fd in (read_fd, write_fd, high):
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

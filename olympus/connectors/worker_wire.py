@@ -55,6 +55,8 @@ class Reader:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self._poll = select.poll()  # not select(): it fails on a descriptor numbered past 1,023
+        self._poll.register(fd, select.POLLIN)
         self._ahead = bytearray()  # bytes read past the last frame (the next one's start)
         self._spare = bytearray(READ_AHEAD)
 
@@ -77,7 +79,7 @@ class Reader:
         ahead.clear()
         while got < size:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            if left <= 0 or not self._poll.poll(max(1, int(left * 1000))):
                 raise TimeoutError
             n = os.readv(self.fd, [view[got:], spare])
             if n == 0:
