@@ -33,3 +33,17 @@ def mounter(component: str, assets: Path, js: str) -> Callable[..., Any]:
             mount = st.components.v2.component(component, js=js, isolate_styles=False)
             mounts[component] = mount
     return mount
+
+
+def fresh_trigger(key: str, value: Any) -> dict | None:
+    """A component's trigger value ({"id": ..., ...}) the first time its id is seen for `key`;
+    None for a repeat or anything malformed (each event is handled once)."""
+    import streamlit as st
+
+    if not isinstance(value, dict) or not value.get("id"):
+        return None
+    seen = f"{key}:seen"
+    if st.session_state.get(seen) == value["id"]:
+        return None
+    st.session_state[seen] = value["id"]
+    return value

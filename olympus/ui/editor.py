@@ -160,10 +160,7 @@ def _dispatch(key: str, kind: str, on_event: Callable[[EditorEvent], None]) -> N
 
 
 def _event(key: str, kind: str, value: Any) -> EditorEvent | None:
-    if not isinstance(value, dict) or not value.get("id"):
-        return None
-    seen = f"{key}:seen"
-    if st.session_state.get(seen) == value["id"]:
-        return None
-    st.session_state[seen] = value["id"]
-    return EditorEvent(kind=kind, text=str(value.get("text") or ""))
+    from olympus.ui.components import fresh_trigger
+
+    value = fresh_trigger(key, value)
+    return None if value is None else EditorEvent(kind=kind, text=str(value.get("text") or ""))

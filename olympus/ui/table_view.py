@@ -20,13 +20,12 @@ ASSETS = Path(__file__).with_name("table_assets")
 
 @dataclass(frozen=True)
 class Col:
-    """One column: its label, hover help, width in px (None shares the rest), alignment, and
-    whether long text is cut to one line (the whole of it on hover) instead of wrapping."""
+    """One column: its label, hover help, alignment, and whether long text is cut to one line
+    (the whole of it on hover) instead of wrapping; widths follow the content."""
 
     key: str
     label: str | None = None
     help: str | None = None
-    width: int | None = None
     align: str = "left"
     clip: bool = False
 
@@ -61,7 +60,7 @@ def table_view(cols: Sequence[Col], rows: Sequence[Sequence[Any]], *, key: str, 
     from olympus.ui.components import mounter
 
     data = {"columns": [{"key": c.key, "label": c.label or c.key, "help": c.help,
-                         "width": c.width, "align": c.align, "clip": c.clip} for c in cols],
+                         "align": c.align, "clip": c.clip} for c in cols],
             "rows": [[cell if isinstance(cell, list) else text(cell) for cell in row]
                      for row in rows],
             "label": label, "selectable": on_open is not None, "selected": selected,
@@ -73,14 +72,12 @@ def table_view(cols: Sequence[Col], rows: Sequence[Sequence[Any]], *, key: str, 
 
 def _opened(key: str, on_open: Callable[[int], None]) -> None:
     """The click's row, handled once (a trigger id is never taken twice)."""
-    value = (st.session_state.get(key) or {}).get("open")
-    if not isinstance(value, dict) or not value.get("id"):
-        return
-    seen = f"{key}:seen"
-    if st.session_state.get(seen) == value["id"]:
-        return
-    st.session_state[seen] = value["id"]
+    from olympus.ui.components import fresh_trigger
+
+    value = fresh_trigger(key, (st.session_state.get(key) or {}).get("open"))
     try:
-        on_open(int(value.get("row")))
-    except (TypeError, ValueError):  # a malformed message: ignore it
+        row = int(value["row"]) if value is not None else None
+    except (KeyError, TypeError, ValueError):  # a malformed message: ignore it
         return
+    if row is not None:
+        on_open(row)

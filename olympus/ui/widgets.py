@@ -182,8 +182,9 @@ def connection_picker(records: list[ConnectionRecord], selected: str | None, *,
     if len(names) <= few:
         if st.session_state.get(key) not in names:  # a renamed or removed connection
             st.session_state.pop(key, None)
-        return st.pills(label, names, default=names[index], required=True, key=key,  # pills
-                        on_change=on_change, format_func=lambda n: md_text(label_of(n)))  # are md
+        # pill labels are markdown (a selectbox's options are plain text): names escaped
+        return st.pills(label, names, default=names[index], required=True, key=key,
+                        on_change=on_change, format_func=lambda n: md_text(label_of(n)))
     return st.selectbox(label, names, index=index, key=key, on_change=on_change,
                         format_func=label_of)
 

@@ -56,7 +56,8 @@ def test_find_ranks_exact_then_prefix_then_inside_and_counts_description_matches
 def test_loan_filter_lists_the_loan_tables_not_all_eight(app):
     at, _, _, snap = _demo(app)
     listed = table_frame(at, 0)
-    assert {"table", "cols", "rows"} <= set(listed.columns)  # counts are in the list itself
+    assert {"table", "cols", "rows"} <= set(listed.columns)
+    assert not [w for w in at.selectbox if (w.key or "").endswith(":ns")]  # one schema: no filter  # counts are in the list itself
     assert len(listed) == len(snap.tables) == 8
     loans = snap.table("loans", schema="main")
     assert int(listed[listed["table"] == "loans"].iloc[0]["cols"]) == len(loans.columns)
@@ -73,6 +74,17 @@ def test_loan_filter_lists_the_loan_tables_not_all_eight(app):
     at.toggle(key=_key(at, ":desc")).set_value(True).run()
     wide = list(table_frame(at, 0)["table"])
     assert wide[:len(names)] == names and sorted(wide[len(names):]) == sorted(mentions)
+
+
+def test_references_and_defaults_show_only_when_some_column_has_one():
+    from olympus.ui.schema import _detail_columns
+
+    plain = [["id", "INTEGER", "PK", "", False, "", ""]]
+    assert [c.key for c in _detail_columns(plain)] == ["column", "type", "key", "nullable",
+                                                       "description"]
+    linked = plain + [["c_id", "INTEGER", "FK", "c.id", True, "", "0"]]
+    assert [c.key for c in _detail_columns(linked)] == ["column", "type", "key", "references",
+                                                        "nullable", "description", "default"]
 
 
 def test_the_open_table_is_the_marked_row_and_the_detail(app):

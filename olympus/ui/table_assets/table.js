@@ -1,6 +1,7 @@
 // Olympus's plain table (Streamlit custom components v2, no iframe): a light HTML table for the
 // Schema page's lists, where a canvas data grid cost the browser ~30 ms per mount. Cells wrap,
-// so a long type or reference reads whole (widths follow the content); a hover title holds what a cell shortens.
+// so a long type or reference reads whole (widths follow the content); a hover title holds
+// what a cell shortens.
 //
 // Untrusted data: every label, cell and title arrives as a plain value and reaches the page only
 // through textContent / title: nothing here builds HTML from data.
@@ -39,12 +40,8 @@ function style() {
 }
 
 function header(table, columns) {
-  const group = document.createElement("colgroup");
   const row = table.createTHead().insertRow();
   for (const col of columns) {
-    const c = document.createElement("col");
-    if (col.width) c.style.width = `${Number(col.width)}px`;
-    group.appendChild(c);
     const th = document.createElement("th");
     th.scope = "col";
     const label = document.createElement("span");
@@ -54,7 +51,6 @@ function header(table, columns) {
     if (col.align === "right") th.className = "right";
     row.appendChild(th);
   }
-  table.prepend(group);
 }
 
 function body(table, columns, rows, data) {
